@@ -1,0 +1,62 @@
+/**
+ * What the HTTP API needs from the rest of the node. The API owns these
+ * interfaces; the composition root (src/node) supplies implementations.
+ * The API never reaches into the store or the mesh directly.
+ * @module
+ */
+import type { Permission } from "../config/config.ts";
+import type { ApiKeyView, CreatedApiKey, CreateKeyOptions } from "../accounts/api_keys.ts";
+
+/** Who is making a request. */
+export interface Principal {
+  readonly kind: "api_key" | "session";
+  /** Key name or username, for logs. */
+  readonly name: string;
+  readonly permissions: ReadonlySet<Permission>;
+  readonly keyId?: string;
+}
+
+/** Turns credentials into a principal; throws `CanopyError("unauthorized")`. */
+export interface Authenticator {
+  fromApiKey(key: string): Principal;
+}
+
+/** `GET /p2p/status` (superset of Canopy 0.4's fields). */
+export interface StatusView {
+  peer_id: string;
+  running: boolean;
+  connected_peers: number;
+  relay_policy: string;
+  [extra: string]: unknown;
+}
+
+/** `GET /p2p/invite`. */
+export interface InviteView {
+  invite_code: string;
+  peer_id: string;
+  endpoints: string[];
+  [extra: string]: unknown;
+}
+
+/** Node-level facts and actions. */
+export interface NodePort {
+  readonly version: string;
+  status(): StatusView;
+  /** Full diagnostics for `/info` with a key. */
+  diagnostics(): Record<string, unknown>;
+  invite(options: { publicHost?: string; publicPort?: number }): InviteView;
+}
+
+/** API key management. */
+export interface KeysPort {
+  create(options: CreateKeyOptions): CreatedApiKey;
+  list(): ApiKeyView[];
+  revoke(id: string): ApiKeyView;
+}
+
+/** Everything the API is built from. */
+export interface ApiDeps {
+  readonly node: NodePort;
+  readonly keys: KeysPort;
+  readonly auth: Authenticator;
+}

@@ -1,0 +1,275 @@
+/**
+ * The composition root: opens storage and identity, wires services, binds
+ * the listeners, and owns the lifecycle. Everything else receives its
+ * collaborators from here.
+ * @module
+ */
+import type { NodeSettings, RelayPolicy } from "../config/config.ts";
+import { RELAY_POLICIES } from "../config/config.ts";
+import { ApiKeyService } from "../accounts/api_keys.ts";
+import type { ApiDeps, InviteView, StatusView } from "../api/ports.ts";
+import { encodeInvite } from "../identity/invite.ts";
+import { type NodeIdentity, openIdentity } from "../identity/identity.ts";
+import { loadOrCreateIdentity } from "../identity/identity_file.ts";
+import { advertisedEndpoints, type InterfaceAddress } from "../mesh/endpoints.ts";
+import { ApiKeysRepo } from "../store/api_keys_repo.ts";
+import { AtRestCipher } from "../store/at_rest.ts";
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "../store/migrations.ts";
+import { SettingsRepo } from "../store/settings_repo.ts";
+import { Database } from "../store/sqlite.ts";
+import { randomBytes } from "../crypto/mod.ts";
+import { toBase64Url } from "../util/base64url.ts";
+import type { Logger } from "../util/log.ts";
+import { createHttpApp } from "../web/http_app.ts";
+import { VERSION } from "../version.ts";
+import { resolveDeviceId } from "./device_id.ts";
+import { listen, type Listener } from "./listen.ts";
+import { type DevicePaths, devicePaths, ensureDeviceDirs } from "./paths.ts";
+
+/** Collaborators a node can be given (tests inject them). */
+export interface NodeOptions {
+  readonly log: Logger;
+  /** Lists interface addresses for invite endpoints (default: the OS's). */
+  readonly interfaces?: () => InterfaceAddress[];
+  readonly now?: () => number;
+  /** Asks for the identity passphrase on a terminal. */
+  readonly askPassphrase?: () => string | undefined;
+}
+
+/** Where the node ended up listening. */
+export interface NodeAddresses {
+  readonly http: { hostname: string; port: number };
+  readonly mesh: { hostname: string; port: number };
+}
+
+/** Settings key of the relay policy chosen through the API/UI. */
+export const RELAY_POLICY_SETTING = "relay_policy";
+
+function osInterfaces(): InterfaceAddress[] {
+  try {
+    return Deno.networkInterfaces().map((i) => ({ family: i.family, address: i.address }));
+  } catch {
+    return [];
+  }
+}
+
+/** Opens the data directory and database of a device (used by the node and the CLI). */
+export async function openStorage(
+  settings: NodeSettings,
+): Promise<{ paths: DevicePaths; deviceId: string; db: Database }> {
+  const deviceId = resolveDeviceId(settings.deviceId);
+  const paths = devicePaths(settings.dataDir, deviceId);
+  await ensureDeviceDirs(paths);
+  // SQLite gives the -wal and -shm files the mode of the main file: make it private first.
+  await Deno.writeFile(paths.database, new Uint8Array(0), { append: true, mode: 0o600 });
+  const db = Database.open(paths.database);
+  try {
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return { paths, deviceId, db };
+}
+
+/** One running Canopy node. */
+export class CanopyNode {
+  readonly version = VERSION;
+  readonly startedAt: number;
+  /** One-time token needed to create the first account from a non-loopback address. */
+  readonly setupToken: string;
+  readonly keys: ApiKeyService;
+  #relayPolicy: RelayPolicy;
+  #http?: Listener;
+  #mesh?: Listener;
+  #closed = false;
+
+  private constructor(
+    readonly settings: NodeSettings,
+    readonly paths: DevicePaths,
+    readonly deviceId: string,
+    readonly identity: NodeIdentity,
+    readonly db: Database,
+    readonly cipher: AtRestCipher,
+    readonly settingsRepo: SettingsRepo,
+    private readonly options: NodeOptions,
+  ) {
+    const now = options.now ?? Date.now;
+    this.startedAt = now();
+    this.keys = new ApiKeyService(new ApiKeysRepo(db), now);
+    const stored = settingsRepo.get(RELAY_POLICY_SETTING) as RelayPolicy | undefined;
+    this.#relayPolicy = settings.relayPolicyExplicit || !stored || !RELAY_POLICIES.includes(stored)
+      ? settings.relayPolicy
+      : stored;
+    this.setupToken = toBase64Url(randomBytes(18));
+  }
+
+  /** Opens storage and identity; does not bind any port yet. */
+  static async open(settings: NodeSettings, options: NodeOptions): Promise<CanopyNode> {
+    const { paths, deviceId, db } = await openStorage(settings);
+    try {
+      const { secrets, created } = await loadOrCreateIdentity(paths.identity, {
+        passphrase: settings.passphrase,
+        askPassphrase: options.askPassphrase,
+      });
+      const identity = await openIdentity(secrets);
+      if (created) options.log.info("created a new identity", { peer_id: identity.peerId });
+      const cipher = AtRestCipher.fromSeed(identity.ed25519Seed);
+      return new CanopyNode(
+        settings,
+        paths,
+        deviceId,
+        identity,
+        db,
+        cipher,
+        new SettingsRepo(db, cipher),
+        options,
+      );
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Binds the HTTP and mesh listeners. */
+  start(): NodeAddresses {
+    const log = this.options.log;
+    const app = createHttpApp(this.apiDeps(), log.child("http"));
+    this.#http = listen({
+      hostname: this.settings.host,
+      port: this.settings.port,
+      portFlag: "--port",
+      portEnv: "CANOPY_PORT",
+      handler: app.fetch,
+    });
+    try {
+      this.#mesh = listen({
+        hostname: this.settings.meshHost,
+        port: this.settings.meshPort,
+        portFlag: "--mesh-port",
+        portEnv: "CANOPY_MESH_PORT",
+        handler: () => new Response("canopy mesh endpoint\n", { status: 426 }),
+      });
+    } catch (e) {
+      this.#http.close();
+      throw e;
+    }
+    log.info("listening", {
+      http: `${this.#http.hostname}:${this.#http.port}`,
+      mesh: `${this.#mesh.hostname}:${this.#mesh.port}`,
+    });
+    return this.addresses;
+  }
+
+  /** Bound addresses; throws before `start`. */
+  get addresses(): NodeAddresses {
+    if (!this.#http || !this.#mesh) throw new Error("bug: node not started");
+    return {
+      http: { hostname: this.#http.hostname, port: this.#http.port },
+      mesh: { hostname: this.#mesh.hostname, port: this.#mesh.port },
+    };
+  }
+
+  /** True while no web account exists (the setup URL is then shown). */
+  needsSetup(): boolean {
+    return (this.db.get<{ n: number }>("SELECT count(*) AS n FROM users")?.n ?? 0) === 0;
+  }
+
+  get relayPolicy(): RelayPolicy {
+    return this.#relayPolicy;
+  }
+
+  /** The mesh endpoints this node advertises. */
+  endpoints(publicHost?: string, publicPort?: number): string[] {
+    return advertisedEndpoints({
+      meshHost: this.settings.meshHost,
+      meshPort: this.#mesh?.port ?? this.settings.meshPort,
+      publicHost: publicHost ?? this.settings.publicHost,
+      publicPort: publicPort ?? this.settings.publicPort,
+      interfaces: (this.options.interfaces ?? osInterfaces)(),
+    });
+  }
+
+  invite(publicHost?: string, publicPort?: number): InviteView {
+    const endpoints = this.endpoints(publicHost, publicPort);
+    return {
+      invite_code: encodeInvite({
+        ed25519PublicKey: this.identity.ed25519PublicKey,
+        x25519PublicKey: this.identity.x25519PublicKey,
+        endpoints,
+      }),
+      peer_id: this.identity.peerId,
+      endpoints,
+    };
+  }
+
+  status(): StatusView {
+    return {
+      peer_id: this.identity.peerId,
+      running: this.#mesh !== undefined && !this.#closed,
+      connected_peers: 0,
+      relay_policy: this.#relayPolicy,
+      device_id: this.deviceId,
+      version: this.version,
+    };
+  }
+
+  diagnostics(): Record<string, unknown> {
+    const now = this.options.now ?? Date.now;
+    const mem = Deno.memoryUsage();
+    return {
+      peer_id: this.identity.peerId,
+      device_id: this.deviceId,
+      fingerprint: this.identity.fingerprint,
+      started_at: new Date(this.startedAt).toISOString(),
+      uptime_seconds: Math.round((now() - this.startedAt) / 1000),
+      relay_policy: this.#relayPolicy,
+      http: this.#http ? { hostname: this.#http.hostname, port: this.#http.port } : null,
+      mesh: {
+        running: this.#mesh !== undefined && !this.#closed,
+        listen: this.#mesh ? { hostname: this.#mesh.hostname, port: this.#mesh.port } : null,
+        endpoints: this.endpoints(),
+        connected_peers: 0,
+      },
+      storage: {
+        schema_version: schemaVersion(this.db),
+        latest_schema_version: LATEST_SCHEMA_VERSION,
+      },
+      memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed },
+      runtime: {
+        deno: Deno.version.deno,
+        v8: Deno.version.v8,
+        os: Deno.build.os,
+        arch: Deno.build.arch,
+      },
+    };
+  }
+
+  /** The API's view of this node. */
+  apiDeps(): ApiDeps {
+    return {
+      node: {
+        version: this.version,
+        status: () => this.status(),
+        diagnostics: () => this.diagnostics(),
+        invite: ({ publicHost, publicPort }) => this.invite(publicHost, publicPort),
+      },
+      keys: this.keys,
+      auth: { fromApiKey: (key) => this.keys.authenticate(key) },
+    };
+  }
+
+  /** Stops listeners, flushes and closes the database. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([this.#http?.close(), this.#mesh?.close()]);
+    try {
+      this.db.checkpoint();
+    } catch (e) {
+      this.options.log.warn("could not checkpoint the database", { error: e });
+    }
+    this.db.close();
+    this.cipher.close();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Numbered schema migrations, applied in order at startup (SPEC §10). A
+ * migration is never edited once released: changes go in a new one.
+ * @module
+ */
+import type { Database } from "./sqlite.ts";
+import { CanopyError } from "../util/errors.ts";
+
+/** One step of the schema's history. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The schema's whole history. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "settings and api keys",
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL,
+        encrypted INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_hash BLOB NOT NULL,
+        permissions TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: "web accounts and sessions",
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        password_changed_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE sessions (
+        id_hash BLOB PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_user ON sessions(user_id);
+      CREATE TABLE login_failures (
+        subject TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** The version a database has after all migrations. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** The schema version of `db` (0 for a fresh database). */
+export function schemaVersion(db: Database): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`);
+  return db.get<{ v: number | null }>("SELECT max(version) AS v FROM schema_migrations")?.v ?? 0;
+}
+
+/**
+ * Brings `db` up to `target` (default: latest), each step in its own
+ * transaction. Returns the versions applied. Refuses a database written by a
+ * newer Canopy.
+ */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  target = migrations[migrations.length - 1]?.version ?? 0,
+  now: () => number = Date.now,
+): number[] {
+  const current = schemaVersion(db);
+  const known = migrations[migrations.length - 1]?.version ?? 0;
+  if (current > known) {
+    throw new CanopyError(
+      "unavailable",
+      `The database has schema version ${current}, newer than this Canopy knows (${known}); ` +
+        "run a newer Canopy with this data directory",
+    );
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.run(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        m.version,
+        m.name,
+        now(),
+      );
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,171 @@
+/**
+ * The node:sqlite adapter — the only file that imports `node:sqlite` (SPEC §10).
+ *
+ * One connection per process is the one writer. WAL lets readers (the
+ * `canopy keys` CLI, say) work beside a running node. `synchronous=FULL`
+ * makes every committed transaction survive a crash or power loss at any
+ * instant; callers batch writes into transactions to keep that cheap.
+ * @module
+ */
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { CanopyError } from "../util/errors.ts";
+
+/** Milliseconds a writer waits for a lock held by another process. */
+export const BUSY_TIMEOUT_MS = 5000;
+/** Prepared statements kept per connection. */
+export const STATEMENT_CACHE_SIZE = 256;
+
+/** A value that can be bound to a statement parameter. */
+export type SqlValue = SQLInputValue;
+
+/** Result of a write statement. */
+export interface RunResult {
+  readonly changes: number;
+  readonly lastInsertRowid: number;
+}
+
+/** Thin, synchronous wrapper over one `DatabaseSync` connection. */
+export class Database {
+  readonly path: string;
+  #db: DatabaseSync;
+  #statements = new Map<string, StatementSync>();
+  #depth = 0;
+  #closed = false;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  /** Opens (creating if needed) the database at `path` (":memory:" for tests). */
+  static open(path: string): Database {
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
+    } catch (e) {
+      throw translate(e);
+    }
+    const wrapped = new Database(path, db);
+    if (path !== ":memory:") wrapped.exec("PRAGMA journal_mode = WAL");
+    wrapped.exec("PRAGMA synchronous = FULL");
+    wrapped.exec("PRAGMA foreign_keys = ON");
+    return wrapped;
+  }
+
+  #prepare(sql: string): StatementSync {
+    if (this.#closed) throw new CanopyError("unavailable", "The database is closed");
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        this.#statements.delete(this.#statements.keys().next().value!);
+      }
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Runs a write statement. */
+  run(sql: string, ...params: SqlValue[]): RunResult {
+    try {
+      const r = this.#prepare(sql).run(...params);
+      return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /** Returns the first row, or undefined. */
+  get<T>(sql: string, ...params: SqlValue[]): T | undefined {
+    try {
+      return this.#prepare(sql).get(...params) as T | undefined;
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /** Returns every row. */
+  all<T>(sql: string, ...params: SqlValue[]): T[] {
+    try {
+      return this.#prepare(sql).all(...params) as T[];
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /** Runs one or more statements without parameters. */
+  exec(sql: string): void {
+    if (this.#closed) throw new CanopyError("unavailable", "The database is closed");
+    try {
+      this.#db.exec(sql);
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction (a savepoint when nested): committed when it
+   * returns, rolled back when it throws. `fn` must be synchronous.
+   */
+  transaction<T>(fn: () => T): T {
+    const savepoint = `sp${this.#depth}`;
+    this.exec(this.#depth === 0 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${savepoint}`);
+    this.#depth++;
+    try {
+      const result = fn();
+      if (result instanceof Promise) {
+        throw new Error("bug: transaction callback must be synchronous");
+      }
+      this.#depth--;
+      this.exec(this.#depth === 0 ? "COMMIT" : `RELEASE ${savepoint}`);
+      return result;
+    } catch (e) {
+      this.#depth--;
+      try {
+        this.exec(
+          this.#depth === 0 ? "ROLLBACK" : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`,
+        );
+      } catch {
+        // The transaction may already be gone (SQLite rolls back on some errors).
+      }
+      throw e;
+    }
+  }
+
+  /** Writes the WAL back into the main file (used at shutdown and by tests). */
+  checkpoint(): void {
+    this.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  /** Closes the connection. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#statements.clear();
+    try {
+      this.#db.exec("PRAGMA optimize");
+    } catch {
+      // best effort
+    }
+    this.#db.close();
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+}
+
+/** Turns SQLite's errors about the disk into stable error codes. */
+function translate(e: unknown): unknown {
+  if (e instanceof CanopyError) return e;
+  const err = e as { errcode?: number; message?: string };
+  const primary = typeof err.errcode === "number" ? err.errcode & 0xff : -1;
+  if (primary === 13 || /disk is full|database or disk is full/i.test(err.message ?? "")) {
+    return new CanopyError(
+      "storage_full",
+      "The disk holding the database is full; free some space and try again",
+    );
+  }
+  return e;
+}

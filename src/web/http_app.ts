@@ -1,0 +1,22 @@
+/**
+ * The HTTP application on `--host:--port`: the REST API under /api/v1 and the
+ * web UI, with security headers on everything.
+ * @module
+ */
+import { Hono } from "hono";
+import { API_PREFIX, createApiApp } from "../api/app.ts";
+import { toErrorResponse } from "../api/errors.ts";
+import type { ApiDeps } from "../api/ports.ts";
+import type { Logger } from "../util/log.ts";
+import { securityHeaders } from "./security_headers.ts";
+import { serveStatic } from "./static.ts";
+
+/** Builds the whole HTTP app (no server: see src/node for that). */
+export function createHttpApp(deps: ApiDeps, log: Logger): Hono {
+  const app = new Hono();
+  app.use("*", securityHeaders());
+  app.route(API_PREFIX, createApiApp(deps, log));
+  serveStatic(app);
+  app.onError((err, c) => toErrorResponse(c, err, log));
+  return app;
+}
