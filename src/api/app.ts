@@ -40,7 +40,8 @@ export function createApiApp(deps: ApiDeps, log: Logger): Hono<ApiEnv> {
   // Last route: anything unmatched under /api/v1 is answered here in JSON
   // (not by the UI's catch-all, and not with Hono's plain-text 404).
   app.all("*", (c) => {
-    const path = c.req.path.slice(c.req.path.indexOf(API_PREFIX) + API_PREFIX.length) || "/";
+    const full = c.req.path;
+    const path = (full.startsWith(API_PREFIX) ? full.slice(API_PREFIX.length) : full) || "/";
     const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
     if (allowed.length > 0) {
       c.header("Allow", allowed.join(", "));
