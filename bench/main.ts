@@ -18,7 +18,9 @@ console.log(`Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${Deno.build.targ
 for (const name of wanted) {
   const bench = BENCHES[name];
   if (!bench) {
-    console.error(`unknown benchmark "${name}"; expected one of ${Object.keys(BENCHES).join(", ")}`);
+    console.error(
+      `unknown benchmark "${name}"; expected one of ${Object.keys(BENCHES).join(", ")}`,
+    );
     Deno.exit(2);
   }
   await bench();
