@@ -10,7 +10,9 @@ import type { Logger } from "../util/log.ts";
 import type { ApiEnv } from "./env.ts";
 import { errorResponse, toErrorResponse } from "./errors.ts";
 import type { ApiDeps } from "./ports.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { messageRoutes } from "./routes/messages.ts";
 import { p2pRoutes } from "./routes/p2p.ts";
 import { systemRoutes } from "./routes/system.ts";
 
@@ -33,6 +35,8 @@ export function createApiApp(deps: ApiDeps, log: Logger): Hono<ApiEnv> {
   app.route("/", systemRoutes(deps));
   app.route("/p2p", p2pRoutes(deps));
   app.route("/keys", keyRoutes(deps));
+  app.route("/messages", messageRoutes(deps));
+  app.route("/events", eventRoutes(deps));
 
   const routes = app.routes
     .filter((r) => r.method !== "ALL")

@@ -44,6 +44,27 @@ function fakeDeps(): ApiDeps {
         throw new CanopyError("not_found", "No API key with id x");
       },
     },
+    peers: {
+      list: () => ({
+        connected_peers: [],
+        discovered_peers: [],
+        total_connected: 0,
+        total_discovered: 0,
+      }),
+      importInvite: () => Promise.resolve({}),
+      reconnect: () => Promise.resolve({}),
+      reconnectAll: () => Promise.resolve({}),
+      disconnect: () => ({}),
+      forget: () => ({}),
+      accept: () => ({}),
+      block: () => ({}),
+    },
+    messages: {
+      sendDirect: () => Promise.resolve({ id: "00", state: "queued" }),
+      sendBroadcast: () => Promise.resolve({ view: { id: "00" }, peers: 0 }),
+      list: () => [],
+    },
+    events: { subscribe: () => () => {} },
     auth: {
       fromApiKey(key: string): Principal {
         const permissions = KEYS[key];

@@ -54,9 +54,52 @@ export interface KeysPort {
   revoke(id: string): ApiKeyView;
 }
 
+/** Peer management (src/chat/peers_service.ts). Results are JSON views. */
+export interface PeersPort {
+  list(): Record<string, unknown>;
+  importInvite(code: unknown): Promise<Record<string, unknown>>;
+  reconnect(peerId: unknown): Promise<Record<string, unknown>>;
+  reconnectAll(): Promise<Record<string, unknown>>;
+  disconnect(peerId: unknown): Record<string, unknown>;
+  forget(peerId: unknown): Record<string, unknown>;
+  accept(peerId: unknown): unknown;
+  block(peerId: unknown): unknown;
+}
+
+/** Filters of `GET /messages`. */
+export interface MessageQuery {
+  peerId?: string;
+  channelId?: string;
+  type?: "direct" | "broadcast";
+  sinceMs?: number;
+  beforeMs?: number;
+  limit: number;
+}
+
+/** Messaging (src/chat/messaging.ts). */
+export interface MessagesPort {
+  sendDirect(peerId: string, content: string): Promise<{ id: string; state: string }>;
+  sendBroadcast(content: string): Promise<{ view: { id: string }; peers: number }>;
+  list(query: MessageQuery): unknown[];
+}
+
+/** One event for `/events`. */
+export interface ApiEvent {
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** The event stream source. */
+export interface EventsPort {
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
 /** Everything the API is built from. */
 export interface ApiDeps {
   readonly node: NodePort;
   readonly keys: KeysPort;
   readonly auth: Authenticator;
+  readonly peers: PeersPort;
+  readonly messages: MessagesPort;
+  readonly events: EventsPort;
 }

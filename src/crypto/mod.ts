@@ -35,7 +35,16 @@ export {
   xchachaOpen,
   xchachaSeal,
 } from "./aead.ts";
-export { openSealed, seal, SEALED_BOX_OVERHEAD, SEALED_BOX_VERSION } from "./sealed_box.ts";
+export {
+  openSealed,
+  openWithKey,
+  seal,
+  SEALED_BOX_OVERHEAD,
+  SEALED_BOX_VERSION,
+  sealedBoxEphemeral,
+  sealedBoxKey,
+  sealWithKey,
+} from "./sealed_box.ts";
 export {
   deriveKeyFromPassphrase,
   hashPassword,

@@ -21,12 +21,49 @@ export const SEALED_BOX_VERSION = 1;
 export const SEALED_BOX_OVERHEAD = 1 + X25519_KEY_LENGTH + XCHACHA_NONCE_LENGTH + 16;
 
 const INFO = utf8("canopy/seal/v1");
+const EPH_AT = 1;
+const NONCE_AT = EPH_AT + X25519_KEY_LENGTH;
+const CT_AT = NONCE_AT + XCHACHA_NONCE_LENGTH;
 
-function boxKey(shared: Uint8Array, eph: Uint8Array, recipient: Uint8Array): Uint8Array {
+/** The box key for a shared secret (HKDF, salt = ephemeral ‖ recipient). */
+export function sealedBoxKey(
+  shared: Uint8Array,
+  eph: Uint8Array,
+  recipient: Uint8Array,
+): Uint8Array {
   const salt = new Uint8Array(X25519_KEY_LENGTH * 2);
   salt.set(eph);
   salt.set(recipient, X25519_KEY_LENGTH);
   return hkdfSha256(shared, salt, INFO, 32);
+}
+
+/** Builds a box with an already derived key (lets callers cache the key of an ephemeral). */
+export function sealWithKey(
+  key: Uint8Array,
+  ephemeralPublic: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): Uint8Array {
+  const nonce = randomBytes(XCHACHA_NONCE_LENGTH);
+  const ct = xchachaSeal(key, nonce, plaintext, aad);
+  const out = new Uint8Array(CT_AT + ct.length);
+  out[0] = SEALED_BOX_VERSION;
+  out.set(ephemeralPublic, EPH_AT);
+  out.set(nonce, NONCE_AT);
+  out.set(ct, CT_AT);
+  return out;
+}
+
+/** The ephemeral public key a box was made with; throws `CryptoError` on a malformed box. */
+export function sealedBoxEphemeral(box: Uint8Array): Uint8Array {
+  if (box.length < SEALED_BOX_OVERHEAD || box[0] !== SEALED_BOX_VERSION) throw new CryptoError();
+  return box.subarray(EPH_AT, NONCE_AT);
+}
+
+/** Opens a box with an already derived key; throws `CryptoError` on any failure. */
+export function openWithKey(key: Uint8Array, box: Uint8Array, aad?: Uint8Array): Uint8Array {
+  sealedBoxEphemeral(box);
+  return xchachaOpen(key, box.subarray(NONCE_AT, CT_AT), box.subarray(CT_AT), aad);
 }
 
 /** Seals `plaintext` so only the holder of `recipientPublic`'s private key can open it. */
@@ -36,16 +73,12 @@ export async function seal(
   aad?: Uint8Array,
 ): Promise<Uint8Array> {
   const eph = await generateEphemeralKey();
-  const key = boxKey(await eph.agree(recipientPublic), eph.publicKey, recipientPublic);
-  const nonce = randomBytes(XCHACHA_NONCE_LENGTH);
-  const ct = xchachaSeal(key, nonce, plaintext, aad);
-  key.fill(0);
-  const out = new Uint8Array(1 + X25519_KEY_LENGTH + XCHACHA_NONCE_LENGTH + ct.length);
-  out[0] = SEALED_BOX_VERSION;
-  out.set(eph.publicKey, 1);
-  out.set(nonce, 1 + X25519_KEY_LENGTH);
-  out.set(ct, 1 + X25519_KEY_LENGTH + XCHACHA_NONCE_LENGTH);
-  return out;
+  const key = sealedBoxKey(await eph.agree(recipientPublic), eph.publicKey, recipientPublic);
+  try {
+    return sealWithKey(key, eph.publicKey, plaintext, aad);
+  } finally {
+    key.fill(0);
+  }
 }
 
 /** Opens a sealed box; throws `CryptoError` on any failure. */
@@ -54,13 +87,10 @@ export async function openSealed(
   box: Uint8Array,
   aad?: Uint8Array,
 ): Promise<Uint8Array> {
-  if (box.length < SEALED_BOX_OVERHEAD || box[0] !== SEALED_BOX_VERSION) throw new CryptoError();
-  const eph = box.subarray(1, 1 + X25519_KEY_LENGTH);
-  const nonce = box.subarray(1 + X25519_KEY_LENGTH, 1 + X25519_KEY_LENGTH + XCHACHA_NONCE_LENGTH);
-  const ct = box.subarray(1 + X25519_KEY_LENGTH + XCHACHA_NONCE_LENGTH);
-  const key = boxKey(await recipient.agree(eph), eph, recipient.publicKey);
+  const eph = sealedBoxEphemeral(box);
+  const key = sealedBoxKey(await recipient.agree(eph), eph, recipient.publicKey);
   try {
-    return xchachaOpen(key, nonce, ct, aad);
+    return openWithKey(key, box, aad);
   } finally {
     key.fill(0);
   }

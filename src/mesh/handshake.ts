@@ -116,16 +116,25 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
     const v = JSON.parse(fromUtf8(bytes));
     if (typeof v === "object" && v !== null && !Array.isArray(v)) return v;
   } catch { /* fall through */ }
-  throw new HandshakeError("malformed", CloseCode.Malformed, "handshake payload is not a JSON object");
+  throw new HandshakeError(
+    "malformed",
+    CloseCode.Malformed,
+    "handshake payload is not a JSON object",
+  );
 }
 
 function helloOf(p: Record<string, unknown>): Hello {
   const proto = p.proto;
   if (
-    !Array.isArray(proto) || proto.length !== 2 || !proto.every((n) => Number.isInteger(n) && n >= 0) ||
+    !Array.isArray(proto) || proto.length !== 2 ||
+    !proto.every((n) => Number.isInteger(n) && n >= 0) ||
     proto[0] > proto[1]
   ) {
-    throw new HandshakeError("malformed", CloseCode.Malformed, "handshake has no valid proto range");
+    throw new HandshakeError(
+      "malformed",
+      CloseCode.Malformed,
+      "handshake has no valid proto range",
+    );
   }
   const caps = Array.isArray(p.caps)
     ? p.caps.filter((c): c is string => typeof c === "string").slice(0, 64)
@@ -134,7 +143,10 @@ function helloOf(p: Record<string, unknown>): Hello {
 }
 
 /** Negotiates a version (PROTOCOL §2 step 1); throws with "too_old"/"unknown_version". */
-export function negotiate(ours: readonly [number, number], theirs: readonly [number, number]): number {
+export function negotiate(
+  ours: readonly [number, number],
+  theirs: readonly [number, number],
+): number {
   const v = Math.min(ours[1], theirs[1]);
   if (v >= Math.max(ours[0], theirs[0])) return v;
   if (theirs[1] < ours[0]) {
@@ -147,7 +159,9 @@ export function negotiate(ours: readonly [number, number], theirs: readonly [num
   throw new HandshakeError(
     "unknown_version",
     CloseCode.UnknownVersion,
-    `peer speaks an unknown protocol version ${theirs[0]}-${theirs[1]} (we speak ${ours[0]}-${ours[1]})`,
+    `peer speaks an unknown protocol version ${theirs[0]}-${theirs[1]} (we speak ${ours[0]}-${
+      ours[1]
+    })`,
   );
 }
 
@@ -161,10 +175,18 @@ async function identityOf(
     epk = fromBase64Url(String(p.epk));
     bind = fromBase64Url(String(p.bind));
   } catch {
-    throw new HandshakeError("malformed", CloseCode.Malformed, "handshake identity is not base64url");
+    throw new HandshakeError(
+      "malformed",
+      CloseCode.Malformed,
+      "handshake identity is not base64url",
+    );
   }
   if (epk.length !== 32 || bind.length !== 64) {
-    throw new HandshakeError("malformed", CloseCode.Malformed, "handshake identity has wrong lengths");
+    throw new HandshakeError(
+      "malformed",
+      CloseCode.Malformed,
+      "handshake identity has wrong lengths",
+    );
   }
   const peerId = peerIdOf(epk);
   if (!(await verifyBinding(epk, remoteStatic, bind))) {
@@ -205,13 +227,21 @@ function peerClosed(info: { code: number; reason: string }): HandshakeError {
   const said = info.reason ? `: ${info.reason}` : "";
   switch (info.code) {
     case CloseCode.TooOld:
-      return new HandshakeError("unknown_version", info.code, `peer speaks a newer, unknown protocol version${said}`);
+      return new HandshakeError(
+        "unknown_version",
+        info.code,
+        `peer speaks a newer, unknown protocol version${said}`,
+      );
     case CloseCode.UnknownVersion:
       return new HandshakeError("too_old", info.code, `peer too old${said}`);
     case CloseCode.Blocked:
       return new HandshakeError("blocked", info.code, `peer refused the link (blocked)${said}`);
     default:
-      return new HandshakeError("closed", info.code, `connection closed during the handshake (${info.code}${said})`);
+      return new HandshakeError(
+        "closed",
+        info.code,
+        `connection closed during the handshake (${info.code}${said})`,
+      );
   }
 }
 
@@ -226,7 +256,11 @@ async function withDeadline<T>(
     timer = setTimeout(
       () =>
         reject(
-          new HandshakeError("timeout", CloseCode.HandshakeTimeout, `handshake timed out after ${timeoutMs} ms`),
+          new HandshakeError(
+            "timeout",
+            CloseCode.HandshakeTimeout,
+            `handshake timed out after ${timeoutMs} ms`,
+          ),
         ),
       timeoutMs,
     );
@@ -243,7 +277,9 @@ async function withDeadline<T>(
       : e instanceof RangeError
       ? new HandshakeError("malformed", CloseCode.Malformed, `bad handshake message: ${e.message}`)
       : e;
-    if (err instanceof HandshakeError && err.failure !== "closed") conn.close(err.code, err.message.slice(0, 120));
+    if (err instanceof HandshakeError && err.failure !== "closed") {
+      conn.close(err.code, err.message.slice(0, 120));
+    }
     throw err;
   } finally {
     clearTimeout(timer);
@@ -265,7 +301,12 @@ export function initiate(
   local: LocalIdentity,
   options: HandshakeOptions = {},
 ): Promise<HandshakeResult> {
-  const hs = new HandshakeState({ pattern: "XX", initiator: true, prologue: PROLOGUE, s: local.agreement });
+  const hs = new HandshakeState({
+    pattern: "XX",
+    initiator: true,
+    prologue: PROLOGUE,
+    s: local.agreement,
+  });
   const proto = local.proto ?? PROTO_RANGE;
   return withDeadline(conn, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, hs, async (deadline) => {
     await conn.send(
@@ -286,7 +327,9 @@ export function initiate(
       );
     }
     await conn.send(
-      await hs.writeMessage(utf8(JSON.stringify({ ...identityPayload(local), ep: local.endpoints() }))),
+      await hs.writeMessage(
+        utf8(JSON.stringify({ ...identityPayload(local), ep: local.endpoints() })),
+      ),
     );
     const { send, receive } = hs.split();
     return {
@@ -313,21 +356,33 @@ export function respond(
   local: LocalIdentity,
   options: HandshakeOptions = {},
 ): Promise<HandshakeResult> {
-  const hs = new HandshakeState({ pattern: "XX", initiator: false, prologue: PROLOGUE, s: local.agreement });
+  const hs = new HandshakeState({
+    pattern: "XX",
+    initiator: false,
+    prologue: PROLOGUE,
+    s: local.agreement,
+  });
   const proto = local.proto ?? PROTO_RANGE;
   return withDeadline(conn, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, hs, async (deadline) => {
     const hello = helloOf(parseJson(await hs.readMessage(await receiveWithin(conn, deadline))));
     const version = negotiate(proto, hello.proto);
     await conn.send(
       await hs.writeMessage(
-        utf8(JSON.stringify({ proto, caps: local.caps ?? CAPABILITIES, ...identityPayload(local) })),
+        utf8(
+          JSON.stringify({ proto, caps: local.caps ?? CAPABILITIES, ...identityPayload(local) }),
+        ),
       ),
     );
     const p3 = parseJson(await hs.readMessage(await receiveWithin(conn, deadline)));
     const rs = hs.remoteStaticPublicKey!;
     const id = await identityOf(p3, rs);
     if (options.isBlocked?.(id.peerId)) {
-      throw new HandshakeError("blocked", CloseCode.Blocked, `peer ${id.peerId} is blocked`, id.peerId);
+      throw new HandshakeError(
+        "blocked",
+        CloseCode.Blocked,
+        `peer ${id.peerId} is blocked`,
+        id.peerId,
+      );
     }
     const { send, receive } = hs.split();
     return {

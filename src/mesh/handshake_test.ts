@@ -39,7 +39,11 @@ Deno.test("a responder whose keys do not match the expected peer id is refused",
   const mallory = await testIdentity();
   const expected = (await testIdentity()).peerId;
   const resp = respond(b, mallory).catch((e) => e);
-  await rejectsWith(initiate(a, alice, { expectedPeerId: expected }), "identity_mismatch", CloseCode.IdentityMismatch)
+  await rejectsWith(
+    initiate(a, alice, { expectedPeerId: expected }),
+    "identity_mismatch",
+    CloseCode.IdentityMismatch,
+  )
     .then(async () => {
       const err = await resp;
       assert.ok(err instanceof HandshakeError);
@@ -64,15 +68,25 @@ Deno.test("blocked peers are refused at the handshake", async () => {
   const alice = await testIdentity();
   const bob = await testIdentity();
   const init = initiate(a, alice).catch(() => {});
-  await rejectsWith(respond(b, bob, { isBlocked: (p) => p === alice.peerId }), "blocked", CloseCode.Blocked);
+  await rejectsWith(
+    respond(b, bob, { isBlocked: (p) => p === alice.peerId }),
+    "blocked",
+    CloseCode.Blocked,
+  );
   await init;
   assert.equal((await a.closed).code, CloseCode.Blocked);
 });
 
 Deno.test("versions: too old and unknown are told apart", async () => {
   assert.equal(negotiate([1, 3], [2, 5]), 3);
-  assert.throws(() => negotiate([2, 3], [1, 1]), (e: unknown) => (e as HandshakeError).failure === "too_old");
-  assert.throws(() => negotiate([1, 1], [2, 2]), (e: unknown) => (e as HandshakeError).failure === "unknown_version");
+  assert.throws(
+    () => negotiate([2, 3], [1, 1]),
+    (e: unknown) => (e as HandshakeError).failure === "too_old",
+  );
+  assert.throws(
+    () => negotiate([1, 1], [2, 2]),
+    (e: unknown) => (e as HandshakeError).failure === "unknown_version",
+  );
 
   const [a, b] = memoryPair();
   const old = await testIdentity({ proto: [0, 0] });
@@ -127,7 +141,11 @@ Deno.test("a recorded handshake replayed to the responder is refused", async () 
 
 Deno.test("a silent peer times out", async () => {
   const [a, b] = memoryPair();
-  await rejectsWith(respond(b, await testIdentity(), { timeoutMs: 30 }), "timeout", CloseCode.HandshakeTimeout);
+  await rejectsWith(
+    respond(b, await testIdentity(), { timeoutMs: 30 }),
+    "timeout",
+    CloseCode.HandshakeTimeout,
+  );
   a.close();
 });
 

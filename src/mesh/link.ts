@@ -159,24 +159,54 @@ export class Link {
    * Sends an envelope under flow control. Resolves true once the peer
    * acknowledged it (stored it), false if the link closed first.
    */
-  async sendEnvelope(bytes: Uint8Array): Promise<boolean> {
-    return await this.#sendCounted(encodeEnvelopeFrame(bytes));
+  sendEnvelope(bytes: Uint8Array): Promise<boolean> {
+    return this.send(bytes).acked;
+  }
+
+  /**
+   * Sends an envelope under flow control: `admitted` resolves once it is
+   * inside the window and written (true) or the link closed (false);
+   * `acked` once the peer stored it (true) or the link closed (false).
+   */
+  send(bytes: Uint8Array): { admitted: Promise<boolean>; acked: Promise<boolean> } {
+    return this.#sendCounted(encodeEnvelopeFrame(bytes));
   }
 
   /** Sends a relayed frame under flow control (PROTOCOL §7.5). */
-  async sendRelayed(to: string, from: string, sealed: Uint8Array): Promise<boolean> {
-    return await this.#sendCounted(encodeRelayed(to, from, sealed));
+  sendRelayed(to: string, from: string, sealed: Uint8Array): Promise<boolean> {
+    return this.#sendCounted(encodeRelayed(to, from, sealed)).acked;
   }
 
-  async #sendCounted(frame: Uint8Array): Promise<boolean> {
-    while (!this.#closed && this.inFlight >= this.#peerWindow) {
-      await new Promise<void>((r) => this.#windowWaiters.push(r));
-    }
-    if (this.#closed) return false;
-    const n = ++this.#sentFrames;
-    const acked = new Promise<boolean>((r) => this.#ackWaiters.set(n, r));
-    void this.#write(frame);
-    return await acked;
+  /** Frames waiting for room in the window. */
+  get queued(): number {
+    return this.#windowWaiters.length;
+  }
+
+  #sendCounted(frame: Uint8Array): { admitted: Promise<boolean>; acked: Promise<boolean> } {
+    let ackedResolve!: (v: boolean) => void;
+    const acked = new Promise<boolean>((r) => (ackedResolve = r));
+    const admitted = (async () => {
+      while (
+        !this.#closed && (this.inFlight >= this.#peerWindow || this.#windowWaiters.length > 0)
+      ) {
+        await new Promise<void>((r) => this.#windowWaiters.push(r));
+        if (this.inFlight < this.#peerWindow) break;
+      }
+      if (this.#closed) {
+        ackedResolve(false);
+        return false;
+      }
+      const n = ++this.#sentFrames;
+      this.#ackWaiters.set(n, ackedResolve);
+      void this.#write(frame);
+      this.#wakeWaiter();
+      return true;
+    })();
+    return { admitted, acked };
+  }
+
+  #wakeWaiter(): void {
+    if (this.inFlight < this.#peerWindow) this.#windowWaiters.shift()?.();
   }
 
   /** Sends a control message (not flow-controlled; the peer rate-limits it). */
@@ -212,7 +242,9 @@ export class Link {
       this.close(CloseCode.KeepaliveTimeout, "no frames for too long");
       return;
     }
-    if (now - this.#lastSentAt >= this.#opts.pingIdleMs) void this.#write(encodePing(this.#pingNonce++));
+    if (now - this.#lastSentAt >= this.#opts.pingIdleMs) {
+      void this.#write(encodePing(this.#pingNonce++));
+    }
   }
 
   async #readLoop(): Promise<void> {
@@ -324,9 +356,7 @@ export class Link {
     }
     this.#peerProcessed = processed;
     this.#peerWindow = Math.max(1, Math.min(window, 65536));
-    while (this.#windowWaiters.length > 0 && this.inFlight < this.#peerWindow) {
-      this.#windowWaiters.shift()!();
-    }
+    this.#wakeWaiter();
   }
 
   #takeToken(): boolean {

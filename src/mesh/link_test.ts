@@ -35,7 +35,16 @@ async function linkedPair(options: LinkOptions = {}, wrapA?: (c: FrameConn) => F
   const recA = new Recorder();
   const recB = new Recorder();
   const counters = new Counters();
-  const a = new Link(wrapA ? wrapA(ca) : ca, ha.remote, true, ha.send, ha.receive, recA, counters, options);
+  const a = new Link(
+    wrapA ? wrapA(ca) : ca,
+    ha.remote,
+    true,
+    ha.send,
+    ha.receive,
+    recA,
+    counters,
+    options,
+  );
   const b = new Link(cb, hb.remote, false, hb.send, hb.receive, recB, counters, options);
   a.start();
   b.start();
@@ -106,7 +115,8 @@ async function rawPair(options: LinkOptions = {}) {
   const counters = new Counters();
   const b = new Link(cb, hb.remote, false, hb.send, hb.receive, recB, counters, options);
   b.start();
-  const send = (plain: number[]) => ca.send(ha.send.encryptWithAd(new Uint8Array(0), new Uint8Array(plain)));
+  const send = (plain: number[]) =>
+    ca.send(ha.send.encryptWithAd(new Uint8Array(0), new Uint8Array(plain)));
   return { b, recB, counters, ca, send };
 }
 
@@ -141,7 +151,11 @@ Deno.test("a peer sending beyond its window is disconnected", async () => {
 });
 
 Deno.test("a peer flooding control frames is rate-limited, then cut off", async () => {
-  const { b, recB, counters, ca, send } = await rawPair({ controlRate: 1, controlBurst: 5, now: () => 0 });
+  const { b, recB, counters, ca, send } = await rawPair({
+    controlRate: 1,
+    controlBurst: 5,
+    now: () => 0,
+  });
   try {
     const frame = [0x20, ...new TextEncoder().encode('{"t":"spam"}')];
     for (let i = 0; i < 5 + 10 * 5 + 1; i++) await send(frame);

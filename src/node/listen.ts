@@ -23,6 +23,35 @@ export interface ListenOptions {
   readonly onError?: (error: unknown) => Response | Promise<Response>;
 }
 
+/** Translates a bind failure into a `CanopyError` naming the flag to change. */
+export function bindError(
+  e: unknown,
+  options: { hostname: string; port: number; portFlag: string; portEnv: string },
+): unknown {
+  const where = `${options.hostname}:${options.port}`;
+  if (e instanceof Deno.errors.AddrInUse) {
+    return new CanopyError(
+      "unavailable",
+      `Port ${options.port} on ${options.hostname} is already in use; ` +
+        `choose another with ${options.portFlag} (or ${options.portEnv})`,
+    );
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) {
+    return new CanopyError(
+      "unavailable",
+      `Cannot listen on ${where}: this machine has no such address`,
+    );
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new CanopyError(
+      "unavailable",
+      `Not allowed to listen on ${where}; ports below 1024 need privileges, ` +
+        `choose another with ${options.portFlag}`,
+    );
+  }
+  return e;
+}
+
 /** Starts `Deno.serve`, translating bind failures into `CanopyError`s. */
 export function listen(options: ListenOptions): Listener {
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -34,28 +63,7 @@ export function listen(options: ListenOptions): Listener {
       onError: options.onError,
     }, options.handler);
   } catch (e) {
-    const where = `${options.hostname}:${options.port}`;
-    if (e instanceof Deno.errors.AddrInUse) {
-      throw new CanopyError(
-        "unavailable",
-        `Port ${options.port} on ${options.hostname} is already in use; ` +
-          `choose another with ${options.portFlag} (or ${options.portEnv})`,
-      );
-    }
-    if (e instanceof Deno.errors.AddrNotAvailable) {
-      throw new CanopyError(
-        "unavailable",
-        `Cannot listen on ${where}: this machine has no such address`,
-      );
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new CanopyError(
-        "unavailable",
-        `Not allowed to listen on ${where}; ports below 1024 need privileges, ` +
-          `choose another with ${options.portFlag}`,
-      );
-    }
-    throw e;
+    throw bindError(e, options);
   }
   let closing: Promise<void> | undefined;
   return {

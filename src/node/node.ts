@@ -19,11 +19,24 @@ import { SettingsRepo } from "../store/settings_repo.ts";
 import { Database } from "../store/sqlite.ts";
 import { randomBytes } from "../crypto/mod.ts";
 import { toBase64Url } from "../util/base64url.ts";
+import { bug } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
 import { createHttpApp } from "../web/http_app.ts";
+import { EventBus } from "../chat/events.ts";
+import { Messaging } from "../chat/messaging.ts";
+import { PeersService } from "../chat/peers_service.ts";
+import { bindingMessage, type LocalIdentity } from "../mesh/handshake.ts";
+import { Counters } from "../mesh/counters.ts";
+import { Mesh, type MeshTransport } from "../mesh/mesh.ts";
+import type { LinkOptions } from "../mesh/link.ts";
+import { SealCache } from "../mesh/seal_cache.ts";
+import { wsTransport } from "../mesh/ws_transport.ts";
+import { MessagesRepo } from "../store/messages_repo.ts";
+import { PeersRepo } from "../store/peers_repo.ts";
+import type { BackoffOptions } from "../util/backoff.ts";
 import { VERSION } from "../version.ts";
 import { resolveDeviceId } from "./device_id.ts";
-import { listen, type Listener } from "./listen.ts";
+import { bindError, listen, type Listener } from "./listen.ts";
 import { type DevicePaths, devicePaths, ensureDeviceDirs } from "./paths.ts";
 
 /** Collaborators a node can be given (tests inject them). */
@@ -34,6 +47,12 @@ export interface NodeOptions {
   readonly now?: () => number;
   /** Asks for the identity passphrase on a terminal. */
   readonly askPassphrase?: () => string | undefined;
+  /** Mesh transport (default: WebSockets). */
+  readonly transport?: MeshTransport;
+  /** Link timings (tests shorten them). */
+  readonly linkOptions?: LinkOptions;
+  /** Reconnect backoff (tests shorten it). */
+  readonly backoff?: BackoffOptions;
 }
 
 /** Where the node ended up listening. */
@@ -79,9 +98,16 @@ export class CanopyNode {
   /** One-time token needed to create the first account from a non-loopback address. */
   readonly setupToken: string;
   readonly keys: ApiKeyService;
+  readonly events = new EventBus();
+  readonly counters = new Counters();
+  readonly messagesRepo: MessagesRepo;
+  readonly peersRepo: PeersRepo;
   #relayPolicy: RelayPolicy;
   #http?: Listener;
-  #mesh?: Listener;
+  #meshAddr?: { hostname: string; port: number };
+  #mesh?: Mesh;
+  #messaging?: Messaging;
+  #peers?: PeersService;
   #closed = false;
 
   private constructor(
@@ -92,9 +118,12 @@ export class CanopyNode {
     readonly db: Database,
     readonly cipher: AtRestCipher,
     readonly settingsRepo: SettingsRepo,
+    private readonly bind: Uint8Array,
     private readonly options: NodeOptions,
   ) {
     const now = options.now ?? Date.now;
+    this.messagesRepo = new MessagesRepo(db, cipher);
+    this.peersRepo = new PeersRepo(db, cipher);
     this.startedAt = now();
     this.keys = new ApiKeyService(new ApiKeysRepo(db), now);
     const stored = settingsRepo.get(RELAY_POLICY_SETTING) as RelayPolicy | undefined;
@@ -115,6 +144,7 @@ export class CanopyNode {
       const identity = await openIdentity(secrets);
       if (created) options.log.info("created a new identity", { peer_id: identity.peerId });
       const cipher = AtRestCipher.fromSeed(identity.ed25519Seed);
+      const bind = await identity.signing.sign(bindingMessage(identity.x25519PublicKey));
       return new CanopyNode(
         settings,
         paths,
@@ -123,6 +153,7 @@ export class CanopyNode {
         db,
         cipher,
         new SettingsRepo(db, cipher),
+        bind,
         options,
       );
     } catch (e) {
@@ -131,42 +162,115 @@ export class CanopyNode {
     }
   }
 
-  /** Binds the HTTP and mesh listeners. */
+  /** Binds the mesh and HTTP listeners and starts dialling known peers. */
   start(): NodeAddresses {
     const log = this.options.log;
-    const app = createHttpApp(this.apiDeps(), log.child("http"));
-    this.#http = listen({
-      hostname: this.settings.host,
-      port: this.settings.port,
-      portFlag: "--port",
-      portEnv: "CANOPY_PORT",
-      handler: app.fetch,
+    const now = this.options.now ?? Date.now;
+    const local: LocalIdentity = {
+      peerId: this.identity.peerId,
+      signing: this.identity.signing,
+      agreement: this.identity.agreement,
+      bind: this.bind,
+      endpoints: () => this.endpoints(),
+    };
+    const mesh = new Mesh({
+      identity: local,
+      transport: this.options.transport ?? wsTransport({
+        onError: (e) => log.debug("mesh listener error", { error: e }),
+      }),
+      peerStore: this.peersRepo,
+      sink: { receive: (env, from) => this.messaging.receive(env, from) },
+      log: log.child("mesh"),
+      counters: this.counters,
+      now,
+      linkOptions: this.options.linkOptions,
+      backoff: this.options.backoff,
+      observer: {
+        onPeerConnected: (peer, link) => {
+          this.events.publish("peer_connected", {
+            peer_id: peer.peerId,
+            direction: link.initiator ? "outbound" : "inbound",
+            trust: peer.trust,
+          });
+          this.#messaging?.kick(peer.peerId);
+        },
+        onPeerDisconnected: (peer, info) =>
+          this.events.publish("peer_disconnected", {
+            peer_id: peer.peerId,
+            code: info.code,
+            reason: info.reason,
+          }),
+        onPeerPending: (peer) =>
+          this.events.publish("peer_pending", { peer: this.#peers!.view(peer) }),
+        onPeerChanged: (peer) => {
+          this.events.publish("peer_updated", { peer: this.#peers!.view(peer) });
+          if (peer.trust === "accepted") this.#messaging?.kick(peer.peerId);
+        },
+      },
     });
     try {
-      this.#mesh = listen({
+      this.#meshAddr = mesh.listen(this.settings.meshHost, this.settings.meshPort);
+    } catch (e) {
+      throw bindError(e, {
         hostname: this.settings.meshHost,
         port: this.settings.meshPort,
         portFlag: "--mesh-port",
         portEnv: "CANOPY_MESH_PORT",
-        handler: () => new Response("canopy mesh endpoint\n", { status: 426 }),
+      });
+    }
+    this.#mesh = mesh;
+    const messaging = new Messaging({
+      me: this.identity.peerId,
+      signing: this.identity.signing,
+      seal: new SealCache(this.identity.agreement, now),
+      mesh,
+      db: this.db,
+      repo: this.messagesRepo,
+      events: this.events,
+      counters: this.counters,
+      log: log.child("chat"),
+      now,
+    });
+    this.#messaging = messaging;
+    this.#peers = new PeersService({ me: this.identity.peerId, mesh, events: this.events });
+    const app = createHttpApp(this.apiDeps(), log.child("http"));
+    try {
+      this.#http = listen({
+        hostname: this.settings.host,
+        port: this.settings.port,
+        portFlag: "--port",
+        portEnv: "CANOPY_PORT",
+        handler: app.fetch,
       });
     } catch (e) {
-      this.#http.close();
+      void mesh.close();
       throw e;
     }
+    mesh.start();
+    messaging.start();
     log.info("listening", {
       http: `${this.#http.hostname}:${this.#http.port}`,
-      mesh: `${this.#mesh.hostname}:${this.#mesh.port}`,
+      mesh: `${this.#meshAddr.hostname}:${this.#meshAddr.port}`,
     });
     return this.addresses;
   }
 
+  /** The mesh (after `start`). */
+  get mesh(): Mesh {
+    return this.#mesh ?? bug("node not started");
+  }
+
+  /** Messaging (after `start`). */
+  get messaging(): Messaging {
+    return this.#messaging ?? bug("node not started");
+  }
+
   /** Bound addresses; throws before `start`. */
   get addresses(): NodeAddresses {
-    if (!this.#http || !this.#mesh) throw new Error("bug: node not started");
+    if (!this.#http || !this.#meshAddr) bug("node not started");
     return {
       http: { hostname: this.#http.hostname, port: this.#http.port },
-      mesh: { hostname: this.#mesh.hostname, port: this.#mesh.port },
+      mesh: { ...this.#meshAddr },
     };
   }
 
@@ -183,7 +287,7 @@ export class CanopyNode {
   endpoints(publicHost?: string, publicPort?: number): string[] {
     return advertisedEndpoints({
       meshHost: this.settings.meshHost,
-      meshPort: this.#mesh?.port ?? this.settings.meshPort,
+      meshPort: this.#meshAddr?.port ?? this.settings.meshPort,
       publicHost: publicHost ?? this.settings.publicHost,
       publicPort: publicPort ?? this.settings.publicPort,
       interfaces: (this.options.interfaces ?? osInterfaces)(),
@@ -207,7 +311,7 @@ export class CanopyNode {
     return {
       peer_id: this.identity.peerId,
       running: this.#mesh !== undefined && !this.#closed,
-      connected_peers: 0,
+      connected_peers: this.#mesh?.links().length ?? 0,
       relay_policy: this.#relayPolicy,
       device_id: this.deviceId,
       version: this.version,
@@ -227,10 +331,13 @@ export class CanopyNode {
       http: this.#http ? { hostname: this.#http.hostname, port: this.#http.port } : null,
       mesh: {
         running: this.#mesh !== undefined && !this.#closed,
-        listen: this.#mesh ? { hostname: this.#mesh.hostname, port: this.#mesh.port } : null,
+        listen: this.#meshAddr ?? null,
         endpoints: this.endpoints(),
-        connected_peers: 0,
+        connected_peers: this.#mesh?.links().length ?? 0,
+        known_peers: this.#mesh?.peers.all().length ?? 0,
+        ...this.#mesh?.diagnostics(),
       },
+      messages: this.messagesRepo.countByKind(),
       storage: {
         schema_version: schemaVersion(this.db),
         latest_schema_version: LATEST_SCHEMA_VERSION,
@@ -256,6 +363,13 @@ export class CanopyNode {
       },
       keys: this.keys,
       auth: { fromApiKey: (key) => this.keys.authenticate(key) },
+      peers: this.#peers ?? bug("node not started"),
+      messages: {
+        sendDirect: (peerId, content) => this.messaging.sendDirect(peerId, content),
+        sendBroadcast: (content) => this.messaging.sendBroadcast(content),
+        list: (query) => this.messaging.list(query),
+      },
+      events: this.events,
     };
   }
 
@@ -263,6 +377,7 @@ export class CanopyNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#messaging?.close();
     await Promise.allSettled([this.#http?.close(), this.#mesh?.close()]);
     try {
       this.db.checkpoint();

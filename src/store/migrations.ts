@@ -63,6 +63,59 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: "peers, messages and stream heads",
+    sql: `
+      CREATE TABLE peers (
+        peer_id TEXT PRIMARY KEY,
+        ed25519_key BLOB,
+        x25519_key BLOB,
+        bind BLOB,
+        endpoints TEXT NOT NULL DEFAULT '[]',
+        trust TEXT NOT NULL CHECK (trust IN ('accepted', 'pending', 'blocked')),
+        source TEXT NOT NULL,
+        name_enc BLOB,
+        introduced_by TEXT,
+        auto_connect INTEGER NOT NULL DEFAULT 1,
+        added_at INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        last_connected_at INTEGER,
+        last_endpoint TEXT,
+        last_error TEXT
+      ) STRICT;
+      CREATE TABLE messages (
+        rowid INTEGER PRIMARY KEY,
+        id BLOB NOT NULL UNIQUE,
+        kind INTEGER NOT NULL,
+        stream TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        origin_ts INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        recipient TEXT,
+        peer TEXT,
+        channel_id TEXT,
+        envelope_enc BLOB NOT NULL,
+        content_enc BLOB,
+        state TEXT,
+        state_at INTEGER,
+        from_pending INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (stream, origin, seq)
+      ) STRICT;
+      CREATE INDEX messages_by_peer ON messages (peer, rowid);
+      CREATE INDEX messages_by_channel ON messages (channel_id, rowid);
+      CREATE INDEX messages_by_kind ON messages (kind, rowid);
+      CREATE INDEX messages_outbox ON messages (recipient, rowid) WHERE state = 'queued';
+      CREATE TABLE stream_heads (
+        stream TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        contiguous INTEGER NOT NULL,
+        max_seq INTEGER NOT NULL,
+        PRIMARY KEY (stream, origin)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The version a database has after all migrations. */

@@ -132,6 +132,47 @@ export class Database {
     }
   }
 
+  /**
+   * Group commit: queues `fn` to run inside one transaction together with
+   * every other `batch` call of the same turn of the event loop, and
+   * resolves after that transaction committed (so an acknowledgement sent
+   * afterwards is durable). If one job throws, only that job fails: the
+   * others are retried in a transaction of their own.
+   */
+  batch<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.#batch.length === 1) this.#flushTimer = setTimeout(() => this.#flush(), 0);
+    });
+  }
+
+  #batch: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  #flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const jobs = this.#batch.splice(0);
+    if (jobs.length === 0) return;
+    const results: unknown[] = [];
+    try {
+      this.transaction(() => {
+        for (const job of jobs) results.push(job.fn());
+      });
+    } catch {
+      // Run them one by one so a single bad job cannot fail the others.
+      for (const job of jobs) {
+        try {
+          job.resolve(this.transaction(job.fn));
+        } catch (e) {
+          job.reject(e);
+        }
+      }
+      return;
+    }
+    jobs.forEach((job, i) => job.resolve(results[i]));
+  }
+
   /** Writes the WAL back into the main file (used at shutdown and by tests). */
   checkpoint(): void {
     this.exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -140,6 +181,7 @@ export class Database {
   /** Closes the connection. Idempotent. */
   close(): void {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     this.#statements.clear();
     try {

@@ -86,7 +86,9 @@ function checkDraft(d: EnvelopeDraft): void {
   if (!Number.isSafeInteger(d.timestamp) || d.timestamp < 0) {
     throw new RangeError(`envelope: timestamp ${d.timestamp}`);
   }
-  if (d.stream.length < 1 || d.stream.length > MAX_STREAM_LENGTH || !/^[\x21-\x7e]+$/.test(d.stream)) {
+  if (
+    d.stream.length < 1 || d.stream.length > MAX_STREAM_LENGTH || !/^[\x21-\x7e]+$/.test(d.stream)
+  ) {
     throw new RangeError(`envelope: stream "${d.stream}"`);
   }
   const to = d.to ?? "";

@@ -78,7 +78,10 @@ export class FrameReader {
       if (r.kind !== "header") return null; // unreachable: NEED_MORE is handled above
       const h = r.header;
       if (h.masked !== this.#expectMasked) {
-        return frameError(CLOSE.protocolError, h.masked ? "masked server frame" : "unmasked client frame");
+        return frameError(
+          CLOSE.protocolError,
+          h.masked ? "masked server frame" : "unmasked client frame",
+        );
       }
       const isData = h.opcode < 0x8;
       if (!discard && h.opcode === OPCODE.text) {

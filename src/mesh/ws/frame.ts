@@ -124,7 +124,9 @@ export function parseFrameHeader(
     if (end - at < 8) return NEED_MORE;
     const hi = buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
     const lo = buf[at + 4] * 0x1000000 + ((buf[at + 5] << 16) | (buf[at + 6] << 8) | buf[at + 7]);
-    if (hi >= 0x80000000) return frameError(CLOSE.protocolError, "64-bit length has its top bit set");
+    if (hi >= 0x80000000) {
+      return frameError(CLOSE.protocolError, "64-bit length has its top bit set");
+    }
     if (hi >= 0x200000) return frameError(CLOSE.tooBig, "length of 2^53 bytes or more");
     length = hi * 0x100000000 + lo;
     if (length < 0x10000) return frameError(CLOSE.protocolError, "non-minimal length encoding");

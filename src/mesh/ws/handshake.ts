@@ -203,7 +203,11 @@ export function checkUpgradeResponse(
   if (!m) return { ok: false, code: "handshake_failed", message: "malformed HTTP response" };
   const status = Number(m[1]);
   if (status !== 101) {
-    return { ok: false, code: "not_websocket", message: `not a WebSocket endpoint (HTTP ${status})` };
+    return {
+      ok: false,
+      code: "not_websocket",
+      message: `not a WebSocket endpoint (HTTP ${status})`,
+    };
   }
   const h = head.headers;
   const fail = (message: string): RefusedResponse => ({

@@ -1,0 +1,59 @@
+/**
+ * `GET /events`: Server-Sent Events (SPEC §8) — messages, delivery states,
+ * peers connecting, disconnecting or asking to connect. A comment line every
+ * 15 s keeps proxies from closing the stream; a listener is removed as soon
+ * as its client goes away.
+ * @module
+ */
+import { Hono } from "hono";
+import type { ApiEnv } from "../env.ts";
+import type { ApiDeps } from "../ports.ts";
+import { requirePermission } from "../auth.ts";
+
+/** Interval of keep-alive comments (ms). */
+export const SSE_HEARTBEAT_MS = 15_000;
+/** Events buffered for a slow client before it is disconnected. */
+export const SSE_MAX_BUFFERED = 1000;
+
+/** Event stream routes. */
+export function eventRoutes(deps: ApiDeps, heartbeatMs = SSE_HEARTBEAT_MS): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.get("/", requirePermission(deps.auth, "READ_MESSAGES"), (c) => {
+    const encoder = new TextEncoder();
+    let cleanup = () => {};
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        let id = 0;
+        const send = (text: string) => {
+          if ((controller.desiredSize ?? 0) < -SSE_MAX_BUFFERED) {
+            cleanup();
+            controller.error(new Error("client too slow"));
+            return;
+          }
+          controller.enqueue(encoder.encode(text));
+        };
+        send(`retry: 2000\n: connected\n\n`);
+        const unsubscribe = deps.events.subscribe((event) => {
+          send(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+        });
+        const timer = setInterval(() => send(`: keep-alive\n\n`), heartbeatMs);
+        cleanup = () => {
+          clearInterval(timer);
+          unsubscribe();
+        };
+      },
+      cancel() {
+        cleanup();
+      },
+    }, { highWaterMark: 0 });
+    c.req.raw.signal.addEventListener("abort", () => cleanup(), { once: true });
+    return new Response(stream, {
+      headers: {
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-store",
+        "X-Accel-Buffering": "no",
+      },
+    });
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+/**
+ * Pings we sent and wait for (RFC 6455 §5.5.2, §5.5.3). Each ping carries 8
+ * random bytes; the pong that echoes them settles it with the round-trip
+ * time. A pong matching nothing is ignored, as §5.5.3 allows. Every wait has
+ * a timer, and `rejectAll` clears them all.
+ * @module
+ */
+import { WsError } from "./errors.ts";
+
+interface Pending {
+  start: number;
+  timer: ReturnType<typeof setTimeout>;
+  resolve: (ms: number) => void;
+  reject: (e: Error) => void;
+}
+
+/** The pings in flight on one connection. */
+export class PingTracker {
+  #pending = new Map<string, Pending>();
+
+  /** How many pings wait for their pong. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Registers a ping; returns its payload and the promise of its round-trip time in ms. */
+  start(timeoutMs: number): { payload: Uint8Array; rtt: Promise<number> } {
+    const payload = crypto.getRandomValues(new Uint8Array(8));
+    const id = payload.join(",");
+    const rtt = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new WsError("timeout", `no pong within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.#pending.set(id, { start: performance.now(), timer, resolve, reject });
+    });
+    return { payload, rtt };
+  }
+
+  /** Settles the ping this pong payload answers, if any. */
+  pong(payload: Uint8Array): void {
+    const id = payload.join(",");
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    clearTimeout(p.timer);
+    p.resolve(performance.now() - p.start);
+  }
+
+  /** Rejects every pending ping with `error` and clears its timer. */
+  rejectAll(error: () => Error): void {
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error());
+    }
+    this.#pending.clear();
+  }
+}
