@@ -186,3 +186,60 @@ Deno.test("an unexpected exception is a 500 without a stack trace", async () => 
   assert.equal(body.code, "internal_error");
   assert.ok(!JSON.stringify(body).includes("secret internals"));
 });
+
+Deno.test("every route's auth: no key → 401, a key lacking the permission → 403", async () => {
+  const all: Permission[] = ["READ_MESSAGES", "WRITE_MESSAGES", "MANAGE_PEERS", "MANAGE_KEYS"];
+  const deps = fakeDeps();
+  const lacking = (p: string) => `lacks-${p}`;
+  const guarded = createApiApp({
+    ...deps,
+    auth: {
+      fromApiKey(key: string): Principal {
+        const missing = key.replace(/^lacks-/, "");
+        return {
+          kind: "api_key",
+          name: key,
+          permissions: new Set(all.filter((p) => p !== missing)),
+        };
+      },
+    },
+  }, silentLogger);
+  let checked = 0;
+  for (const op of OPERATIONS) {
+    if (op.auth === "none" || op.auth === "optional") continue;
+    const path = op.path.replace(/\{\w+\}/g, "x");
+    const init = { method: op.method.toUpperCase(), body: op.method === "get" ? undefined : "{}" };
+    const anonymous = await guarded.request(path, init);
+    assert.equal(anonymous.status, 401, `${op.method} ${op.path} without a key`);
+    assert.equal((await anonymous.json()).code, "unauthorized");
+    if (op.auth !== "any") {
+      const res = await guarded.request(path, {
+        ...init,
+        headers: { "X-API-Key": lacking(op.auth) },
+      });
+      assert.equal(res.status, 403, `${op.method} ${op.path} lacking ${op.auth}`);
+      assert.equal((await res.json()).permission, op.auth);
+    }
+    checked++;
+  }
+  assert.ok(checked >= 14, `checked ${checked} guarded routes`);
+});
+
+Deno.test("a node pushing back answers 429 with Retry-After", async () => {
+  const deps = fakeDeps();
+  const busy = createApiApp({
+    ...deps,
+    messages: {
+      ...deps.messages,
+      sendDirect: () => Promise.reject(new CanopyError("rate_limited", "busy", { retryAfter: 1 })),
+    },
+  }, silentLogger);
+  const res = await busy.request("/p2p/send", {
+    method: "POST",
+    headers: { "X-API-Key": "admin" },
+    body: JSON.stringify({ content: "x", peer_id: "2vgeYcAbp2hN8pbu" }),
+  });
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get("retry-after"), "1");
+  assert.deepEqual(await res.json(), { error: "busy", code: "rate_limited", retry_after: 1 });
+});

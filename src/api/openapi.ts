@@ -44,6 +44,53 @@ const apiKey = s.obj({
   status: { enum: ["active", "expired", "revoked"] },
 });
 
+const peer = s.obj({
+  peer_id: s.str,
+  name: { type: ["string", "null"] },
+  trust: { enum: ["accepted", "pending", "blocked"] },
+  source: s.str,
+  connected: s.bool,
+  state: { enum: ["connected", "disconnected", "pending", "blocked"] },
+  direction: { enum: ["outbound", "inbound", null] },
+  route: { enum: ["direct", null] },
+  endpoints: s.strs,
+  fingerprint: { type: ["string", "null"] },
+  last_seen: { type: ["string", "null"] },
+  last_error: { type: ["string", "null"] },
+}, ["peer_id", "trust", "state", "connected", "endpoints"]);
+
+const message = s.obj({
+  id: s.str,
+  type: { enum: ["direct", "broadcast"] },
+  origin: s.str,
+  outgoing: s.bool,
+  peer_id: { type: ["string", "null"] },
+  content: s.str,
+  timestamp: s.str,
+  received_at: s.str,
+  seq: s.int,
+  state: { enum: ["queued", "sent", "delivered", "failed", "received"] },
+  from_pending_peer: s.bool,
+});
+
+const connectResult = s.obj({
+  peer_id: s.str,
+  status: { enum: ["connected", "not_connected"] },
+  connected_endpoint: s.str,
+  message: s.str,
+}, ["peer_id", "status"]);
+
+function peerAction(path: string, summary: string, response: Schema): Operation {
+  return {
+    method: "post",
+    path,
+    summary,
+    auth: "MANAGE_PEERS",
+    body: s.obj({ peer_id: s.str }),
+    response,
+  };
+}
+
 /** Every operation of the API. */
 export const OPERATIONS: readonly Operation[] = [
   {
@@ -86,6 +133,99 @@ export const OPERATIONS: readonly Operation[] = [
     auth: "any",
     query: { public_host: s.str, public_port: s.int },
     response: s.obj({ invite_code: s.str, peer_id: s.str, endpoints: s.strs }),
+  },
+  {
+    method: "get",
+    path: "/p2p/peers",
+    summary: "Connected, known, pending and discovered peers",
+    auth: "any",
+    response: s.obj({
+      connected_peers: s.strs,
+      discovered_peers: {
+        type: "array",
+        items: s.obj({ peer_id: s.str, address: s.str, port: s.int, connected: s.bool }),
+      },
+      total_connected: s.int,
+      total_discovered: s.int,
+      peers: { type: "array", items: peer },
+      pending_requests: s.strs,
+    }),
+  },
+  {
+    method: "post",
+    path: "/p2p/invite/import",
+    summary: "Import a friend's invite code and try to connect",
+    auth: "MANAGE_PEERS",
+    body: s.obj({ invite_code: s.str }),
+    response: s.obj({
+      peer_id: s.str,
+      endpoints: s.strs,
+      status: { enum: ["connected", "imported_not_connected"] },
+      connected_endpoint: s.str,
+      message: s.str,
+    }, ["peer_id", "endpoints", "status"]),
+  },
+  {
+    method: "post",
+    path: "/p2p/send",
+    summary: "Send a direct message (peer_id) or a broadcast (broadcast: true)",
+    auth: "WRITE_MESSAGES",
+    body: s.obj({ content: s.str, peer_id: s.str, broadcast: s.bool }, ["content"]),
+    response: s.obj({
+      success: s.bool,
+      message: s.str,
+      peer_id: s.str,
+      broadcast: s.bool,
+      message_id: s.str,
+      state: { enum: ["queued", "sent", "delivered"] },
+    }, ["success", "message", "message_id"]),
+  },
+  peerAction("/p2p/reconnect", "Dial a known peer now (resets its backoff)", connectResult),
+  {
+    method: "post",
+    path: "/p2p/reconnect_all",
+    summary: "Dial every accepted peer now",
+    auth: "MANAGE_PEERS",
+    response: s.obj({
+      results: { type: "array", items: connectResult },
+      connected: s.int,
+      failed: s.int,
+    }),
+  },
+  peerAction(
+    "/p2p/disconnect",
+    "Close the link and stop redialling",
+    s.obj({ peer_id: s.str, status: s.str }),
+  ),
+  peerAction(
+    "/p2p/forget",
+    "Forget a peer (its messages stay)",
+    s.obj({ peer_id: s.str, status: s.str }),
+  ),
+  peerAction("/p2p/accept", "Accept a pending contact request (or unblock)", peer),
+  peerAction("/p2p/block", "Block a peer: its handshakes are refused", peer),
+  {
+    method: "get",
+    path: "/messages",
+    summary: "Direct and broadcast messages, newest first",
+    auth: "READ_MESSAGES",
+    query: {
+      peer_id: s.str,
+      channel_id: s.str,
+      type: { enum: ["direct", "broadcast"] },
+      since: { type: "string", description: "ISO 8601 date or epoch ms (received at or after)" },
+      before: { type: "string", description: "ISO 8601 date or epoch ms (received before)" },
+      limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
+    },
+    response: s.obj({ messages: { type: "array", items: message }, count: s.int }),
+  },
+  {
+    method: "get",
+    path: "/events",
+    summary:
+      "Server-Sent Events: message, delivery, peer_connected, peer_disconnected, peer_pending, peer_updated",
+    auth: "READ_MESSAGES",
+    response: { type: "string", description: "text/event-stream" },
   },
   {
     method: "get",

@@ -9,7 +9,6 @@
 import { randomBytes, type SigningKey } from "../crypto/mod.ts";
 import type { Envelope } from "../mesh/wire/envelope.ts";
 import { BROADCAST_STREAM, directStream, Kind, sealEnvelope } from "../mesh/wire/envelope.ts";
-import type { Mesh } from "../mesh/mesh.ts";
 import type { Peer } from "../mesh/peer_table.ts";
 import type { SealCache } from "../mesh/seal_cache.ts";
 import type { Counters } from "../mesh/counters.ts";
@@ -48,12 +47,25 @@ export interface MessageView {
   from_pending_peer: boolean;
 }
 
+/** What messaging needs from the mesh (the `Mesh` class provides it; tests fake it). */
+export interface MessagingMesh {
+  readonly peers: { get(peerId: string): Peer | undefined };
+  isConnected(peerId: string): boolean;
+  congested(limit: number, peerId?: string): boolean;
+  acceptedLinkCount(): number;
+  flood(env: Envelope, fromPeerId: string | null): Promise<void>;
+  sendTracked(
+    peerId: string,
+    bytes: Uint8Array,
+  ): { admitted: Promise<boolean>; acked: Promise<boolean> } | undefined;
+}
+
 /** Options of `Messaging`. */
 export interface MessagingOptions {
   readonly me: string;
   readonly signing: SigningKey;
   readonly seal: SealCache;
-  readonly mesh: Mesh;
+  readonly mesh: MessagingMesh;
   readonly db: Database;
   readonly repo: MessagesRepo;
   readonly events: EventBus;
@@ -234,9 +246,7 @@ export class Messaging {
       () => utf8(content),
       content,
     );
-    const peers =
-      this.#o.mesh.links().filter((l) => this.#o.mesh.peers.get(l.peerId)?.trust === "accepted")
-        .length;
+    const peers = this.#o.mesh.acceptedLinkCount();
     void this.#o.mesh.flood(env, null);
     const view = this.view(stored);
     this.#o.events.publish("message", { message: view });

@@ -1,7 +1,15 @@
 /** Test support: throwaway identities for mesh unit tests. */
 import { importAgreementKey, importSigningKey, randomBytes } from "../crypto/mod.ts";
 import { peerIdOf } from "../identity/peer_id.ts";
-import { bindingMessage, type LocalIdentity } from "./handshake.ts";
+import {
+  bindingMessage,
+  type HandshakeOptions,
+  type HandshakeResult,
+  type LocalIdentity,
+  respond,
+} from "./handshake.ts";
+import type { FrameConn } from "./transport.ts";
+import { encodePing } from "./wire/frame.ts";
 
 /** A fresh random local identity. */
 export async function testIdentity(
@@ -20,4 +28,15 @@ export async function testIdentity(
     name: extra.name,
     endpoints: () => extra.endpoints ?? ["ws://127.0.0.1:1"],
   };
+}
+
+/** `respond`, then the welcome PING a node's mesh sends once it keeps the link (PROTOCOL §2). */
+export async function respondAndWelcome(
+  conn: FrameConn,
+  local: LocalIdentity,
+  options?: HandshakeOptions,
+): Promise<HandshakeResult> {
+  const result = await respond(conn, local, options);
+  await conn.send(result.send.encryptWithAd(new Uint8Array(0), encodePing(0)));
+  return result;
 }

@@ -11,6 +11,7 @@ import { concatBytes, fromUtf8, utf8 } from "../util/bytes.ts";
 import { isEndpoint } from "../identity/invite.ts";
 import { type CipherState, HandshakeState } from "./noise/mod.ts";
 import type { FrameConn } from "./transport.ts";
+import { decodeFrame } from "./wire/frame.ts";
 import { CloseCode } from "./close_codes.ts";
 
 /** Noise prologue (PROTOCOL §2). */
@@ -31,6 +32,7 @@ export const CAPABILITIES: readonly string[] = [
 /** Deadline for the whole handshake (PROTOCOL §2). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 const BIND_DOMAIN = utf8("canopy-mesh/static-key\0");
+const EMPTY = new Uint8Array(0);
 const MAX_ENDPOINTS = 16;
 
 /** The bytes an identity signs to bind its X25519 key (PROTOCOL §2). */
@@ -332,6 +334,16 @@ export function initiate(
       ),
     );
     const { send, receive } = hs.split();
+    // PROTOCOL §2: the link is up once the responder's welcome PING arrives; a
+    // responder that refuses us (blocked, duplicate) closes instead.
+    const welcome = decodeFrame(receive.decryptWithAd(EMPTY, await receiveWithin(conn, deadline)));
+    if (typeof welcome === "string" || welcome.type !== "ping") {
+      throw new HandshakeError(
+        "malformed",
+        CloseCode.Malformed,
+        "expected the responder's welcome",
+      );
+    }
     return {
       initiator: true,
       send,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryPair } from "./transport.ts";
 import { HandshakeError, initiate, negotiate, respond } from "./handshake.ts";
-import { testIdentity } from "./_test_identity.ts";
+import { respondAndWelcome, testIdentity } from "./_test_identity.ts";
 import { CloseCode } from "./close_codes.ts";
 import type { FrameConn } from "./transport.ts";
 
@@ -20,7 +20,7 @@ Deno.test("both sides learn each other's verified identity and can talk", async 
   const bob = await testIdentity({ name: "Bob" });
   const [ra, rb] = await Promise.all([
     initiate(a, alice, { expectedPeerId: bob.peerId }),
-    respond(b, bob),
+    respondAndWelcome(b, bob),
   ]);
   assert.equal(ra.remote.peerId, bob.peerId);
   assert.equal(rb.remote.peerId, alice.peerId);
@@ -125,7 +125,7 @@ Deno.test("a recorded handshake replayed to the responder is refused", async () 
   const bob = await testIdentity();
   const sent: Uint8Array[] = [];
   const [a, b] = memoryPair();
-  await Promise.all([initiate(recording(a, sent), alice), respond(b, bob)]);
+  await Promise.all([initiate(recording(a, sent), alice), respondAndWelcome(b, bob)]);
   a.close();
   assert.equal(sent.length, 2);
 

@@ -139,6 +139,11 @@ export class Link {
     return this.#sentFrames - this.#peerProcessed;
   }
 
+  /** Sends the responder's welcome (PROTOCOL §2): the dialer waits for it. */
+  welcome(): void {
+    void this.#write(encodePing(0));
+  }
+
   /** Starts reading and the keepalive timer. */
   start(): void {
     const tick = Math.max(5, Math.min(this.#opts.pingIdleMs, this.#opts.deadAfterMs) / 4);

@@ -3,7 +3,7 @@ import { memoryPair } from "./transport.ts";
 import { initiate, respond } from "./handshake.ts";
 import { Link, type LinkHandler, type LinkOptions } from "./link.ts";
 import { Counters } from "./counters.ts";
-import { testIdentity } from "./_test_identity.ts";
+import { respondAndWelcome, testIdentity } from "./_test_identity.ts";
 import { CloseCode } from "./close_codes.ts";
 import type { ControlMessage } from "./wire/frame.ts";
 import type { CloseInfo, FrameConn } from "./transport.ts";
@@ -31,7 +31,7 @@ class Recorder implements LinkHandler {
 async function linkedPair(options: LinkOptions = {}, wrapA?: (c: FrameConn) => FrameConn) {
   const [ca, cb] = memoryPair();
   const [alice, bob] = await Promise.all([testIdentity(), testIdentity()]);
-  const [ha, hb] = await Promise.all([initiate(ca, alice), respond(cb, bob)]);
+  const [ha, hb] = await Promise.all([initiate(ca, alice), respondAndWelcome(cb, bob)]);
   const recA = new Recorder();
   const recB = new Recorder();
   const counters = new Counters();
@@ -110,7 +110,7 @@ Deno.test("a tampered frame closes the link", async () => {
 async function rawPair(options: LinkOptions = {}) {
   const [ca, cb] = memoryPair();
   const [alice, bob] = await Promise.all([testIdentity(), testIdentity()]);
-  const [ha, hb] = await Promise.all([initiate(ca, alice), respond(cb, bob)]);
+  const [ha, hb] = await Promise.all([initiate(ca, alice), respondAndWelcome(cb, bob)]);
   const recB = new Recorder();
   const counters = new Counters();
   const b = new Link(cb, hb.remote, false, hb.send, hb.receive, recB, counters, options);

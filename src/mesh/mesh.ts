@@ -162,6 +162,11 @@ export class Mesh implements LinkHandler {
     return this.link(peerId) !== undefined;
   }
 
+  /** Live links to accepted peers (the ones floods go to). */
+  acceptedLinkCount(): number {
+    return this.links().filter((l) => this.peers.get(l.peerId)?.trust === "accepted").length;
+  }
+
   // ---- connecting ---------------------------------------------------------------------------
 
   /**
@@ -326,8 +331,6 @@ export class Mesh implements LinkHandler {
       const loser = keepNew ? existing : link;
       this.counters.count("duplicate_link");
       if (!keepNew) {
-        this.#all.add(link);
-        link.start();
         link.close(CloseCode.Duplicate, "duplicate link");
         return existing;
       }
@@ -336,6 +339,7 @@ export class Mesh implements LinkHandler {
     this.#links.set(peer.peerId, link);
     this.#all.add(link);
     this.#clearRetry(peer.peerId, true);
+    if (!outbound) link.welcome();
     link.start();
     this.#o.log.info("peer connected", {
       peer: peer.peerId,
