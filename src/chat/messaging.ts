@@ -6,7 +6,8 @@
  * delivered.
  * @module
  */
-import { randomBytes, type SigningKey } from "../crypto/mod.ts";
+import type { Author } from "./author.ts";
+import type { EnvelopeRouter } from "./router.ts";
 import type { Envelope } from "../mesh/wire/envelope.ts";
 import { BROADCAST_STREAM, directStream, Kind, sealEnvelope } from "../mesh/wire/envelope.ts";
 import type { Peer } from "../mesh/peer_table.ts";
@@ -50,20 +51,21 @@ export interface MessageView {
 /** What messaging needs from the mesh (the `Mesh` class provides it; tests fake it). */
 export interface MessagingMesh {
   readonly peers: { get(peerId: string): Peer | undefined };
-  isConnected(peerId: string): boolean;
+  /** A direct link or a relay route to the peer exists. */
+  isReachable(peerId: string): boolean;
   congested(limit: number, peerId?: string): boolean;
   acceptedLinkCount(): number;
   flood(env: Envelope, fromPeerId: string | null): Promise<void>;
   sendTracked(
     peerId: string,
     bytes: Uint8Array,
-  ): { admitted: Promise<boolean>; acked: Promise<boolean> } | undefined;
+  ): { admitted: Promise<boolean>; acked: Promise<boolean>; relayed: boolean } | undefined;
 }
 
 /** Options of `Messaging`. */
 export interface MessagingOptions {
   readonly me: string;
-  readonly signing: SigningKey;
+  readonly author: Author;
   readonly seal: SealCache;
   readonly mesh: MessagingMesh;
   readonly db: Database;
@@ -87,7 +89,6 @@ function textOf(json: string): string | undefined {
 export class Messaging {
   readonly #o: MessagingOptions;
   readonly #now: () => number;
-  readonly #seqs = new Map<string, number>();
   readonly #pumping = new Set<string>();
   readonly #again = new Set<string>();
   readonly #inFlight = new Set<string>();
@@ -118,16 +119,6 @@ export class Messaging {
     };
   }
 
-  #nextSeq(stream: string): number {
-    const next = (this.#seqs.get(stream) ?? this.#o.repo.maxSeq(stream, this.#o.me)) + 1;
-    this.#seqs.set(stream, next);
-    return next;
-  }
-
-  #releaseSeq(stream: string, seq: number): void {
-    if (this.#seqs.get(stream) === seq) this.#seqs.set(stream, seq - 1);
-  }
-
   static #checkText(text: string): void {
     if (text.length === 0) {
       throw new CanopyError("validation_failed", "content must not be empty", { field: "content" });
@@ -143,50 +134,14 @@ export class Messaging {
     }
   }
 
-  /** Creates, signs and stores an envelope of ours; returns it with its stored row. */
-  async #author(
+  #write(
     kind: typeof Kind.Direct | typeof Kind.Broadcast | typeof Kind.Receipt,
     stream: string,
     to: string | null,
     body: (id: Uint8Array) => Promise<Uint8Array> | Uint8Array,
     content: string | null,
   ): Promise<{ env: Envelope; stored: StoredMessage }> {
-    const id = randomBytes(16);
-    const seq = this.#nextSeq(stream);
-    try {
-      const env = await sealEnvelope({
-        kind,
-        id,
-        timestamp: this.#now(),
-        seq,
-        stream,
-        to: to ?? "",
-        body: await body(id),
-      }, this.#o.signing);
-      const stored = await this.#o.db.batch(() => {
-        this.#o.repo.insert({
-          id,
-          kind,
-          stream,
-          origin: this.#o.me,
-          seq,
-          originTs: env.timestamp,
-          receivedAt: this.#now(),
-          recipient: to,
-          peer: to,
-          channelId: null,
-          envelope: env.bytes,
-          content,
-          state: to ? "queued" : null,
-          fromPending: false,
-        });
-        return this.#o.repo.get(id)!;
-      });
-      return { env, stored };
-    } catch (e) {
-      this.#releaseSeq(stream, seq);
-      throw e;
-    }
+    return this.#o.author.write({ kind, stream, to, body, content, state: to ? "queued" : null });
   }
 
   /** Sends a direct message, sealed to the recipient (SPEC §4.4). */
@@ -217,7 +172,7 @@ export class Messaging {
     }
     const x25519 = peer.x25519Key;
     const content = JSON.stringify({ text });
-    const { stored } = await this.#author(
+    const { stored } = await this.#write(
       Kind.Direct,
       directStream(this.#o.me, peerId),
       peerId,
@@ -239,7 +194,7 @@ export class Messaging {
       });
     }
     const content = JSON.stringify({ text });
-    const { env, stored } = await this.#author(
+    const { env, stored } = await this.#write(
       Kind.Broadcast,
       BROADCAST_STREAM,
       null,
@@ -268,7 +223,7 @@ export class Messaging {
   /** Kicks every peer with queued messages that is connected. */
   kickAll(): void {
     for (const peer of this.#o.repo.queuedRecipients()) {
-      if (this.#o.mesh.isConnected(peer)) this.kick(peer);
+      if (this.#o.mesh.isReachable(peer)) this.kick(peer);
     }
   }
 
@@ -279,7 +234,7 @@ export class Messaging {
         this.#again.delete(peerId);
         let cursor = 0;
         while (!this.#closed) {
-          if (!this.#o.mesh.isConnected(peerId)) return;
+          if (!this.#o.mesh.isReachable(peerId)) return;
           const rows = this.#o.repo.queued(peerId, cursor, OUTBOX_BATCH);
           if (rows.length === 0) break;
           for (const row of rows) {
@@ -291,7 +246,9 @@ export class Messaging {
             this.#inFlight.add(key);
             sending.acked.then((ok) => {
               this.#inFlight.delete(key);
-              if (ok) this.#advance([row.id], "sent", peerId);
+              // Through a relay the ack only says the relay passed it on: the
+              // message stays queued (and is sent again if needed) until its receipt.
+              if (ok && !sending.relayed) this.#advance([row.id], "sent", peerId);
             });
             if (!(await sending.admitted)) return;
           }
@@ -317,6 +274,13 @@ export class Messaging {
 
   // ---- receiving ------------------------------------------------------------------------------
 
+  /** Registers the kinds messaging stores with the router. */
+  register(router: EnvelopeRouter): void {
+    for (const kind of [Kind.Direct, Kind.Broadcast, Kind.Receipt]) {
+      router.on(kind, (env, from) => this.receive(env, from));
+    }
+  }
+
   /** Stores an arriving envelope of a chat kind (the mesh verified it). */
   async receive(env: Envelope, from: Peer): Promise<"new" | "duplicate" | "rejected"> {
     if (this.#o.repo.has(env.id)) return "duplicate";
@@ -341,8 +305,7 @@ export class Messaging {
       case Kind.Receipt:
         return await this.#receiveReceipt(env);
       default:
-        this.#o.counters.count("unsupported_kind");
-        return "rejected";
+        throw new Error(`bug: messaging got kind ${env.kind}`);
     }
     if (content === null || textOf(content) === undefined) {
       this.#o.counters.count("bad_content");
@@ -429,7 +392,7 @@ export class Messaging {
       if (this.#closed) return;
       const body = utf8(JSON.stringify({ ids: ids.map(toHex) }));
       try {
-        await this.#author(
+        await this.#write(
           Kind.Receipt,
           directStream(this.#o.me, origin),
           origin,

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Messaging, type MessagingMesh } from "./messaging.ts";
 import { EventBus, type NodeEvent } from "./events.ts";
+import { Author } from "./author.ts";
 import { Counters } from "../mesh/counters.ts";
 import { SealCache } from "../mesh/seal_cache.ts";
 import { type Envelope, Kind, sealEnvelope } from "../mesh/wire/envelope.ts";
@@ -52,7 +53,7 @@ class FakeMesh implements MessagingMesh {
   isCongested = false;
   sent: Uint8Array[] = [];
   peers = { get: (id: string) => this.peersById.get(id) };
-  isConnected() {
+  isReachable() {
     return this.connected;
   }
   congested() {
@@ -68,7 +69,7 @@ class FakeMesh implements MessagingMesh {
   sendTracked(_peer: string, bytes: Uint8Array) {
     if (!this.connected) return undefined;
     this.sent.push(bytes);
-    return { admitted: Promise.resolve(true), acked: Promise.resolve(true) };
+    return { admitted: Promise.resolve(true), acked: Promise.resolve(true), relayed: false };
   }
 }
 
@@ -87,7 +88,7 @@ async function setup() {
   const repo = new MessagesRepo(db, AtRestCipher.fromSeed(randomBytes(32)));
   const messaging = new Messaging({
     me: me.peerId,
-    signing: me.signing,
+    author: new Author({ me: me.peerId, signing: me.signing, db, repo, now: Date.now }),
     seal: new SealCache(me.agreement),
     mesh,
     db,

@@ -10,6 +10,7 @@ import type { ConnectResult, Mesh } from "../mesh/mesh.ts";
 import type { Peer } from "../mesh/peer_table.ts";
 import { CanopyError } from "../util/errors.ts";
 import type { EventBus } from "./events.ts";
+import type { Card } from "./profiles.ts";
 
 /** The guide's message for an import that could not connect. */
 export const NOT_CONNECTED_MESSAGE = "Peer registered but could not connect to any endpoint.";
@@ -18,6 +19,9 @@ export const NOT_CONNECTED_MESSAGE = "Peer registered but could not connect to a
 export interface PeerView {
   peer_id: string;
   name: string | null;
+  display_name: string | null;
+  device_name: string | null;
+  avatar: string | null;
   trust: string;
   source: string;
   connected: boolean;
@@ -40,6 +44,8 @@ export interface PeersServiceOptions {
   readonly me: string;
   readonly mesh: Mesh;
   readonly events: EventBus;
+  /** A peer's latest profile card, for names and avatars. */
+  readonly cardOf?: (peerId: string) => Card | undefined;
 }
 
 /** Application service over the mesh's peers. */
@@ -55,9 +61,13 @@ export class PeersService {
       : link
       ? "connected"
       : "disconnected";
+    const card = this.o.cardOf?.(peer.peerId);
     return {
       peer_id: peer.peerId,
-      name: peer.name,
+      name: card?.user.display_name || peer.name,
+      display_name: card?.user.display_name || null,
+      device_name: card?.device.device_name || null,
+      avatar: card?.user.avatar ?? card?.device.avatar ?? null,
       trust: peer.trust,
       source: peer.source,
       connected: link !== undefined,
@@ -113,6 +123,9 @@ export class PeersService {
       });
     }
     const peers = this.o.mesh.peers;
+    // Importing the invite of a pending contact request accepts it (and
+    // tells the node, which then welcomes the live link: sync, cards, intros).
+    if (known?.trust === "pending") this.o.mesh.accept(invite.peerId);
     const peer = peers.upsert(invite.peerId, {
       ed25519Key: invite.ed25519PublicKey,
       x25519Key: known?.bind ? undefined : invite.x25519PublicKey,

@@ -7,7 +7,7 @@
 import { type AgreementKey, CryptoError, ed25519Verify, type SigningKey } from "../crypto/mod.ts";
 import { peerIdOf } from "../identity/peer_id.ts";
 import { fromBase64Url, toBase64Url } from "../util/base64url.ts";
-import { concatBytes, fromUtf8, utf8 } from "../util/bytes.ts";
+import { concatBytes, equalBytes, fromUtf8, utf8 } from "../util/bytes.ts";
 import { isEndpoint } from "../identity/invite.ts";
 import { type CipherState, HandshakeState } from "./noise/mod.ts";
 import type { FrameConn } from "./transport.ts";
@@ -292,6 +292,11 @@ async function withDeadline<T>(
 export interface HandshakeOptions {
   /** The peer id the dialer expects (PROTOCOL §2 step 3). */
   readonly expectedPeerId?: string;
+  /**
+   * Keys the dialer was told the peer has (e.g. by an mDNS TXT record): the
+   * responder must present exactly these (PROTOCOL §2 step 3).
+   */
+  readonly expectedKeys?: { readonly ed25519?: Uint8Array; readonly x25519?: Uint8Array };
   /** Responder: refuse these peers (PROTOCOL §2 step 4). */
   readonly isBlocked?: (peerId: string) => boolean;
   readonly timeoutMs?: number;
@@ -325,6 +330,19 @@ export function initiate(
         CloseCode.IdentityMismatch,
         `expected peer ${options.expectedPeerId} at ${conn.remoteAddr.hostname}:${conn.remoteAddr.port}, ` +
           `but it presented peer id ${id.peerId}`,
+        id.peerId,
+      );
+    }
+    const keys = options.expectedKeys;
+    if (
+      keys && ((keys.ed25519 && !equalBytes(keys.ed25519, id.epk)) ||
+        (keys.x25519 && !equalBytes(keys.x25519, rs)))
+    ) {
+      throw new HandshakeError(
+        "identity_mismatch",
+        CloseCode.IdentityMismatch,
+        `peer ${id.peerId} at ${conn.remoteAddr.hostname}:${conn.remoteAddr.port} presented ` +
+          "keys that differ from the advertised ones",
         id.peerId,
       );
     }

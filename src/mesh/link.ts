@@ -178,8 +178,12 @@ export class Link {
   }
 
   /** Sends a relayed frame under flow control (PROTOCOL §7.5). */
-  sendRelayed(to: string, from: string, sealed: Uint8Array): Promise<boolean> {
-    return this.#sendCounted(encodeRelayed(to, from, sealed)).acked;
+  sendRelayed(
+    to: string,
+    from: string,
+    sealed: Uint8Array,
+  ): { admitted: Promise<boolean>; acked: Promise<boolean> } {
+    return this.#sendCounted(encodeRelayed(to, from, sealed));
   }
 
   /** Frames waiting for room in the window. */

@@ -12,6 +12,7 @@ import { CloseCode } from "./close_codes.ts";
 import { Counters } from "./counters.ts";
 import {
   type HandshakeError,
+  type HandshakeOptions,
   type HandshakeResult,
   initiate,
   type LocalIdentity,
@@ -30,6 +31,8 @@ import {
   withTtl,
 } from "./wire/envelope.ts";
 import type { ControlMessage } from "./wire/frame.ts";
+import { Relay, type RelayPolicyName } from "./relay.ts";
+import type { SealCache } from "./seal_cache.ts";
 
 /** Per-endpoint dial deadline (ms). */
 export const DIAL_TIMEOUT_MS = 5_000;
@@ -55,9 +58,11 @@ export interface EnvelopeSink {
 /** Things the node wants to hear about (events, outbox flushing). */
 export interface MeshObserver {
   onPeerConnected?(peer: Peer, link: Link): void;
-  onPeerDisconnected?(peer: Peer, info: CloseInfo): void;
+  onPeerDisconnected?(peer: Peer, info: CloseInfo, link: Link): void;
   onPeerPending?(peer: Peer): void;
   onPeerChanged?(peer: Peer): void;
+  /** A relay route to `peerId` appeared (`via` set) or ended (`via` null). */
+  onRouteChange?(peerId: string, via: string | null, reason: string): void;
 }
 
 /** Options of `Mesh`. */
@@ -74,6 +79,10 @@ export interface MeshOptions {
   readonly backoff?: BackoffOptions;
   readonly dialTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
+  /** Seals and opens relayed frames (PROTOCOL §7.5). */
+  readonly relaySeal?: SealCache;
+  /** The current relay policy (SPEC §6). Default: broker_only. */
+  readonly relayPolicy?: () => RelayPolicyName;
 }
 
 /** Outcome of a connection attempt. */
@@ -111,12 +120,33 @@ export class Mesh implements LinkHandler {
   readonly #controls = new Map<string, ControlHandler>();
   #listener?: { hostname: string; port: number; close(): Promise<void> };
   #closed = false;
+  /** Relay routes and relaying (undefined without a `relaySeal`). */
+  readonly relay?: Relay;
 
   constructor(options: MeshOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.counters = options.counters ?? new Counters();
     this.peers = new PeerTable(options.peerStore, this.#now);
+    if (options.relaySeal) {
+      const relay = new Relay({
+        me: options.identity.peerId,
+        link: (id) => this.link(id),
+        x25519Of: (id) => this.peers.get(id)?.x25519Key ?? undefined,
+        deliver: (from, bytes) => this.#deliverRelayed(from, bytes),
+        counters: this.counters,
+        log: options.log,
+        now: this.#now,
+        onRouteChange: (peer, via, reason) => {
+          options.log.info(via ? "relay route added" : "relay route removed", { peer, via, reason });
+          options.observer?.onRouteChange?.(peer, via, reason);
+        },
+      }, options.relaySeal, options.relayPolicy ?? (() => "broker_only"));
+      this.relay = relay;
+      for (const t of ["relay_offer", "route_withdraw"]) {
+        this.handleControl(t, (link, m) => relay.onControl(link, m));
+      }
+    }
   }
 
   get peerId(): string {
@@ -160,6 +190,17 @@ export class Mesh implements LinkHandler {
 
   isConnected(peerId: string): boolean {
     return this.link(peerId) !== undefined;
+  }
+
+  /** True when a peer can be sent to: a direct link or a relay route. */
+  isReachable(peerId: string): boolean {
+    return this.isConnected(peerId) || (this.relay?.routes.has(peerId) === true &&
+      this.isConnected(this.relay.routes.get(peerId)!));
+  }
+
+  /** The relay a peer is reached through, if it is not linked directly. */
+  routeOf(peerId: string): string | undefined {
+    return this.isConnected(peerId) ? undefined : this.relay?.routes.get(peerId);
   }
 
   /** Live links to accepted peers (the ones floods go to). */
@@ -217,8 +258,14 @@ export class Mesh implements LinkHandler {
    * Dials one endpoint. With `expectedPeerId` the responder must be that
    * peer (PROTOCOL §2 step 3); without it (discovery), whoever answers is
    * recorded. The peer becomes accepted: dialling is an explicit action.
+   * With `expectedKeys` (from an mDNS advertisement) the responder must also
+   * present exactly those keys, or the handshake is refused.
    */
-  async dialEndpoint(endpoint: string, expectedPeerId?: string): Promise<ConnectResult> {
+  async dialEndpoint(
+    endpoint: string,
+    expectedPeerId?: string,
+    expectedKeys?: HandshakeOptions["expectedKeys"],
+  ): Promise<ConnectResult> {
     let conn: FrameConn;
     try {
       conn = await this.#o.transport.dial(endpoint, {
@@ -236,6 +283,7 @@ export class Mesh implements LinkHandler {
     try {
       result = await initiate(conn, this.#o.identity, {
         expectedPeerId,
+        expectedKeys,
         timeoutMs: this.#o.handshakeTimeoutMs,
       });
     } catch (e) {
@@ -341,6 +389,7 @@ export class Mesh implements LinkHandler {
     this.#clearRetry(peer.peerId, true);
     if (!outbound) link.welcome();
     link.start();
+    this.relay?.linkUp(peer.peerId);
     this.#o.log.info("peer connected", {
       peer: peer.peerId,
       direction: outbound ? "outbound" : "inbound",
@@ -455,9 +504,19 @@ export class Mesh implements LinkHandler {
     return link ? link.sendEnvelope(bytes) : Promise.resolve(false);
   }
 
-  /** The link's admission/ack pair for an envelope, or undefined when not connected. */
-  sendTracked(peerId: string, bytes: Uint8Array) {
-    return this.link(peerId)?.send(bytes);
+  /**
+   * Sends an envelope to a peer directly or through its relay route.
+   * `admitted`/`acked` as for `Link.send`; `relayed` says the ack only
+   * means the relay passed it on. Undefined when the peer is unreachable.
+   */
+  sendTracked(
+    peerId: string,
+    bytes: Uint8Array,
+  ): { admitted: Promise<boolean>; acked: Promise<boolean>; relayed: boolean } | undefined {
+    const direct = this.link(peerId)?.send(bytes);
+    if (direct) return { ...direct, relayed: false };
+    const via = this.relay?.sendVia(peerId, bytes);
+    return via ? { ...via, relayed: true } : undefined;
   }
 
   /**
@@ -485,46 +544,70 @@ export class Mesh implements LinkHandler {
 
   // ---- LinkHandler --------------------------------------------------------------------------
 
-  async onEnvelope(link: Link, bytes: Uint8Array): Promise<void> {
+  /** Parses and checks an envelope (PROTOCOL §4.4); undefined (counted) when it fails. */
+  async #check(bytes: Uint8Array): Promise<Envelope | undefined> {
     const env = decodeEnvelope(bytes);
     if (typeof env === "string") {
       this.counters.count("malformed");
-      this.#o.log.debug("malformed envelope", { peer: link.peerId, reason: env });
-      return;
+      return undefined;
     }
     if (!isKnownKind(env.kind)) {
       this.counters.count("unknown_kind");
-      return;
+      return undefined;
     }
     if (!(await verifyEnvelope(env))) {
       this.counters.count("bad_signature");
-      return;
+      return undefined;
     }
     if (!streamFitsKind(env)) {
       this.counters.count("bad_stream");
-      return;
+      return undefined;
     }
     if (env.to !== "" && env.to !== this.peerId) {
       this.counters.count("not_for_us");
-      return;
+      return undefined;
     }
-    const peer = this.peers.get(link.peerId)!;
-    if (peer) this.peers.get(link.peerId)!.lastSeenAt = this.#now();
-    const outcome = await this.#o.sink.receive(env, peer);
-    if (outcome === "duplicate") {
-      this.counters.count("duplicate");
-      return;
-    }
-    if (outcome === "rejected") {
-      this.counters.count("rejected");
-      return;
-    }
-    if (FLOOD_KINDS.has(env.kind) && peer?.trust === "accepted") await this.flood(env, link.peerId);
+    return env;
   }
 
-  onRelayed(_link: Link, _to: string, _from: string, _sealed: Uint8Array): Promise<void> {
-    this.counters.count("relay_unsupported");
-    return Promise.resolve();
+  #count(outcome: "new" | "duplicate" | "rejected"): void {
+    if (outcome !== "new") this.counters.count(outcome);
+  }
+
+  async onEnvelope(link: Link, bytes: Uint8Array): Promise<void> {
+    const env = await this.#check(bytes);
+    if (!env) return;
+    const peer = this.peers.get(link.peerId);
+    if (!peer) return;
+    peer.lastSeenAt = this.#now();
+    const outcome = await this.#o.sink.receive(env, peer);
+    this.#count(outcome);
+    // Policy `off`: this node forwards nothing for others (SPEC §6).
+    const forwards = (this.#o.relayPolicy?.() ?? "broker_only") !== "off";
+    if (outcome === "new" && forwards && FLOOD_KINDS.has(env.kind) && peer.trust === "accepted") {
+      await this.flood(env, link.peerId);
+    }
+  }
+
+  /** An envelope that came through a relay from `from` (PROTOCOL §7.5): direct kinds only. */
+  async #deliverRelayed(from: string, bytes: Uint8Array): Promise<void> {
+    const env = await this.#check(bytes);
+    if (!env) return;
+    const peer = this.peers.get(from);
+    if (env.origin !== from || !peer || (env.kind !== Kind.Direct && env.kind !== Kind.Receipt)) {
+      this.counters.count("relay_kind_refused");
+      return;
+    }
+    peer.lastSeenAt = this.#now();
+    this.#count(await this.#o.sink.receive(env, peer));
+  }
+
+  onRelayed(link: Link, to: string, from: string, sealed: Uint8Array): Promise<void> {
+    if (!this.relay) {
+      this.counters.count("relay_refused");
+      return Promise.resolve();
+    }
+    return this.relay.onRelayed(link, to, from, sealed);
   }
 
   onControl(link: Link, message: ControlMessage): void {
@@ -545,6 +628,7 @@ export class Mesh implements LinkHandler {
     this.#all.delete(link);
     if (this.#links.get(link.peerId) !== link) return;
     this.#links.delete(link.peerId);
+    this.relay?.linkDown(link.peerId);
     const peer = this.peers.get(link.peerId);
     if (!peer) return;
     peer.lastSeenAt = this.#now();
@@ -554,7 +638,7 @@ export class Mesh implements LinkHandler {
       reason: info.reason,
       by: info.byPeer ? "peer" : "us",
     });
-    this.#o.observer?.onPeerDisconnected?.(peer, info);
+    this.#o.observer?.onPeerDisconnected?.(peer, info, link);
     const deliberate = !info.byPeer &&
       [CloseCode.Normal, CloseCode.Duplicate, CloseCode.Blocked, CloseCode.GoingAway].includes(
         info.code as 1000,

@@ -7,6 +7,9 @@
 import type { NodeSettings, RelayPolicy } from "../config/config.ts";
 import { RELAY_POLICIES } from "../config/config.ts";
 import { ApiKeyService } from "../accounts/api_keys.ts";
+import { AccountService } from "../accounts/users.ts";
+import { UsersRepo } from "../store/users_repo.ts";
+import { ownHostNames } from "./host_names.ts";
 import type { ApiDeps, InviteView, StatusView } from "../api/ports.ts";
 import { encodeInvite } from "../identity/invite.ts";
 import { type NodeIdentity, openIdentity } from "../identity/identity.ts";
@@ -25,10 +28,19 @@ import { createHttpApp } from "../web/http_app.ts";
 import { EventBus } from "../chat/events.ts";
 import { Messaging } from "../chat/messaging.ts";
 import { PeersService } from "../chat/peers_service.ts";
+import { SyncService } from "../chat/sync.ts";
+import { Author } from "../chat/author.ts";
+import { Channels } from "../chat/channels.ts";
+import { Profiles } from "../chat/profiles.ts";
+import { EnvelopeRouter } from "../chat/router.ts";
+import { Introductions } from "../chat/introductions.ts";
+import { Broker } from "../chat/broker.ts";
+import { ChannelsRepo } from "../store/channels_repo.ts";
+import { ProfilesRepo } from "../store/profiles_repo.ts";
 import { bindingMessage, type LocalIdentity } from "../mesh/handshake.ts";
 import { Counters } from "../mesh/counters.ts";
 import { Mesh, type MeshTransport } from "../mesh/mesh.ts";
-import type { LinkOptions } from "../mesh/link.ts";
+import type { Link, LinkOptions } from "../mesh/link.ts";
 import { SealCache } from "../mesh/seal_cache.ts";
 import { wsTransport } from "../mesh/ws_transport.ts";
 import { MessagesRepo } from "../store/messages_repo.ts";
@@ -64,6 +76,15 @@ export interface NodeAddresses {
 /** Settings key of the relay policy chosen through the API/UI. */
 export const RELAY_POLICY_SETTING = "relay_policy";
 
+/** The device name before the user sets one: this machine's host name. */
+function defaultDeviceName(): string {
+  try {
+    return Deno.hostname().replace(/[^\w .-]/g, "").slice(0, 64) || "Canopy device";
+  } catch {
+    return "Canopy device";
+  }
+}
+
 function osInterfaces(): InterfaceAddress[] {
   try {
     return Deno.networkInterfaces().map((i) => ({ family: i.family, address: i.address }));
@@ -98,6 +119,8 @@ export class CanopyNode {
   /** One-time token needed to create the first account from a non-loopback address. */
   readonly setupToken: string;
   readonly keys: ApiKeyService;
+  /** Web accounts and sessions. */
+  readonly accounts: AccountService;
   readonly events = new EventBus();
   readonly counters = new Counters();
   readonly messagesRepo: MessagesRepo;
@@ -108,6 +131,12 @@ export class CanopyNode {
   #mesh?: Mesh;
   #messaging?: Messaging;
   #peers?: PeersService;
+  #sync?: SyncService;
+  #profiles?: Profiles;
+  #channels?: Channels;
+  #intros?: Introductions;
+  #broker?: Broker;
+  readonly #router = new EnvelopeRouter(this.counters);
   #closed = false;
 
   private constructor(
@@ -131,6 +160,7 @@ export class CanopyNode {
       ? settings.relayPolicy
       : stored;
     this.setupToken = toBase64Url(randomBytes(18));
+    this.accounts = new AccountService(new UsersRepo(db), { setupToken: this.setupToken, now });
   }
 
   /** Opens storage and identity; does not bind any port yet. */
@@ -173,13 +203,16 @@ export class CanopyNode {
       bind: this.bind,
       endpoints: () => this.endpoints(),
     };
+    const seal = new SealCache(this.identity.agreement, now);
     const mesh = new Mesh({
       identity: local,
+      relaySeal: seal,
+      relayPolicy: () => this.#relayPolicy,
       transport: this.options.transport ?? wsTransport({
         onError: (e) => log.debug("mesh listener error", { error: e }),
       }),
       peerStore: this.peersRepo,
-      sink: { receive: (env, from) => this.messaging.receive(env, from) },
+      sink: this.#router,
       log: log.child("mesh"),
       counters: this.counters,
       now,
@@ -193,18 +226,35 @@ export class CanopyNode {
             trust: peer.trust,
           });
           this.#messaging?.kick(peer.peerId);
+          this.#broker?.linkUp(peer.peerId);
+          if (peer.trust === "accepted") this.#welcome(link);
         },
-        onPeerDisconnected: (peer, info) =>
+        onPeerDisconnected: (peer, info, link) => {
+          this.#sync?.linkClosed(link);
           this.events.publish("peer_disconnected", {
             peer_id: peer.peerId,
             code: info.code,
             reason: info.reason,
-          }),
+          });
+        },
         onPeerPending: (peer) =>
           this.events.publish("peer_pending", { peer: this.#peers!.view(peer) }),
+        onRouteChange: (peerId, via, reason) => {
+          this.events.publish("relay_route", { peer_id: peerId, via, reason });
+          if (via) {
+            this.#broker?.routeAdded(peerId, via);
+            this.#messaging?.kick(peerId);
+          }
+        },
         onPeerChanged: (peer) => {
           this.events.publish("peer_updated", { peer: this.#peers!.view(peer) });
-          if (peer.trust === "accepted") this.#messaging?.kick(peer.peerId);
+          const link = mesh.link(peer.peerId);
+          if (peer.trust === "accepted" && link) {
+            this.#messaging?.kick(peer.peerId);
+            this.#sync?.accepted(link);
+            void this.#profiles?.sendAll(link, this.#relayPolicy === "off");
+            void this.#intros?.linkUp(link);
+          }
         },
       },
     });
@@ -219,10 +269,17 @@ export class CanopyNode {
       });
     }
     this.#mesh = mesh;
-    const messaging = new Messaging({
+    const author = new Author({
       me: this.identity.peerId,
       signing: this.identity.signing,
-      seal: new SealCache(this.identity.agreement, now),
+      db: this.db,
+      repo: this.messagesRepo,
+      now,
+    });
+    const messaging = new Messaging({
+      me: this.identity.peerId,
+      author,
+      seal,
       mesh,
       db: this.db,
       repo: this.messagesRepo,
@@ -232,8 +289,76 @@ export class CanopyNode {
       now,
     });
     this.#messaging = messaging;
-    this.#peers = new PeersService({ me: this.identity.peerId, mesh, events: this.events });
-    const app = createHttpApp(this.apiDeps(), log.child("http"));
+    const profiles = new Profiles({
+      me: this.identity.peerId,
+      defaultDeviceName: defaultDeviceName(),
+      author,
+      mesh: { flood: (env, from) => mesh.flood(env, from), peers: mesh.peers },
+      db: this.db,
+      repo: new ProfilesRepo(this.db, this.cipher),
+      events: this.events,
+      counters: this.counters,
+      now,
+    });
+    this.#profiles = profiles;
+    this.#channels = new Channels({
+      me: this.identity.peerId,
+      myKey: this.identity.ed25519PublicKey,
+      author,
+      mesh,
+      db: this.db,
+      repo: new ChannelsRepo(this.db, this.cipher),
+      messages: this.messagesRepo,
+      events: this.events,
+      counters: this.counters,
+      now,
+      deviceName: () => profiles.mine().device.device_name,
+      displayName: (id) => profiles.cardOf(id)?.user.display_name || mesh.peers.get(id)?.name || null,
+    });
+    this.#intros = new Introductions({
+      me: this.identity.peerId,
+      author,
+      mesh,
+      counters: this.counters,
+      events: this.events,
+      now,
+      assists: () => this.#relayPolicy !== "off",
+      nameOf: (id) => {
+        const card = profiles.cardOf(id);
+        return { display: card?.user.display_name || null, device: card?.device.device_name || null };
+      },
+      routeOf: (id) => mesh.routeOf(id),
+    });
+    this.#broker = new Broker({
+      me: this.identity.peerId,
+      mesh,
+      counters: this.counters,
+      log: log.child("broker"),
+      policy: () => this.#relayPolicy,
+      endpoints: () => this.endpoints(),
+    });
+    messaging.register(this.#router);
+    profiles.register(this.#router);
+    this.#channels.register(this.#router);
+    this.#intros.register(this.#router);
+    this.#sync = new SyncService({
+      me: this.identity.peerId,
+      mesh,
+      store: this.messagesRepo,
+      counters: this.counters,
+      log: log.child("sync"),
+      isAccepted: (id) => mesh.peers.get(id)?.trust === "accepted",
+      forwardsOthers: () => this.#relayPolicy !== "off",
+    });
+    this.#peers = new PeersService({
+      me: this.identity.peerId,
+      mesh,
+      events: this.events,
+      cardOf: (id) => profiles.cardOf(id),
+    });
+    const app = createHttpApp(this.apiDeps(), log.child("http"), {
+      hostNames: ownHostNames(this.settings),
+    });
     try {
       this.#http = listen({
         hostname: this.settings.host,
@@ -263,6 +388,33 @@ export class CanopyNode {
   /** Messaging (after `start`). */
   get messaging(): Messaging {
     return this.#messaging ?? bug("node not started");
+  }
+
+  /** What a newly linked accepted peer gets: catch-up, profile cards, introductions. */
+  #welcome(link: Link): void {
+    this.#sync?.start(link);
+    void this.#profiles?.sendAll(link, this.#relayPolicy === "off");
+    void this.#intros?.linkUp(link);
+  }
+
+  /** Changes the relay policy at run time and remembers it across restarts (SPEC §6). */
+  setRelayPolicy(policy: RelayPolicy): void {
+    this.#relayPolicy = policy;
+    this.settingsRepo.set(RELAY_POLICY_SETTING, policy);
+    if (policy !== "full_relay") this.#mesh?.relay?.withdrawAll(`relay policy is now ${policy}`);
+    this.events.publish("relay_policy", { relay_policy: policy });
+    this.options.log.info("relay policy changed", { policy });
+  }
+
+  /** `/p2p/relay_status`, exactly the guide's three fields. */
+  relayStatus(): Record<string, unknown> {
+    const routes: Record<string, string> = {};
+    const active: Record<string, string> = {};
+    for (const [peer, via] of this.#mesh?.relay?.routes ?? []) {
+      routes[peer] = via;
+      if (this.#mesh?.isConnected(via) && !this.#mesh.isConnected(peer)) active[peer] = via;
+    }
+    return { relay_policy: this.#relayPolicy, active_relays: active, routing_table: routes };
   }
 
   /** Bound addresses; throws before `start`. */
@@ -335,6 +487,7 @@ export class CanopyNode {
         endpoints: this.endpoints(),
         connected_peers: this.#mesh?.links().length ?? 0,
         known_peers: this.#mesh?.peers.all().length ?? 0,
+        relaying_for: this.#mesh?.relay?.relayingFor() ?? [],
         ...this.#mesh?.diagnostics(),
       },
       messages: this.messagesRepo.countByKind(),
@@ -362,7 +515,11 @@ export class CanopyNode {
         invite: ({ publicHost, publicPort }) => this.invite(publicHost, publicPort),
       },
       keys: this.keys,
-      auth: { fromApiKey: (key) => this.keys.authenticate(key) },
+      auth: {
+        fromApiKey: (key) => this.keys.authenticate(key),
+        fromSession: (token) => this.accounts.authenticate(token),
+      },
+      accounts: this.accounts,
       peers: this.#peers ?? bug("node not started"),
       messages: {
         sendDirect: (peerId, content) => this.messaging.sendDirect(peerId, content),
@@ -370,6 +527,33 @@ export class CanopyNode {
         list: (query) => this.messaging.list(query),
       },
       events: this.events,
+      profiles: {
+        user: () => ({ ...this.#profiles!.mine().user, version: this.#profiles!.mine().version }),
+        device: () => ({ ...this.#profiles!.mine().device, version: this.#profiles!.mine().version }),
+        updateUser: async (body) => {
+          const card = await this.#profiles!.updateUser(body);
+          return { ...card.user, version: card.version };
+        },
+        updateDevice: async (body) => {
+          const card = await this.#profiles!.updateDevice(body);
+          return { ...card.device, version: card.version };
+        },
+      },
+      relay: {
+        status: () => this.relayStatus(),
+        setPolicy: (policy) => {
+          this.setRelayPolicy(policy);
+          return this.relayStatus();
+        },
+        introduced: () => this.#intros!.list(),
+        connectIntroduced: (peerId) => this.#broker!.connect(peerId),
+      },
+      channels: {
+        list: () => this.#channels!.list(),
+        create: (name, description) => this.#channels!.create(name, description),
+        posts: (id, query) => this.#channels!.posts(id, query),
+        post: (id, content) => this.#channels!.post(id, content),
+      },
     };
   }
 
@@ -377,6 +561,7 @@ export class CanopyNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sync?.close();
     await this.#messaging?.close();
     await Promise.allSettled([this.#http?.close(), this.#mesh?.close()]);
     try {

@@ -210,6 +210,18 @@ export class MessagesRepo {
     return out;
   }
 
+  /** Per origin, the highest seq held in `stream`. */
+  maxSeqs(stream: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (
+      const r of this.db.all<{ origin: string; max_seq: number }>(
+        "SELECT origin, max_seq FROM stream_heads WHERE stream = ?",
+        stream,
+      )
+    ) out[r.origin] = r.max_seq;
+    return out;
+  }
+
   /** Every stream name this node holds messages in. */
   streams(): string[] {
     return this.db.all<{ stream: string }>("SELECT DISTINCT stream FROM stream_heads").map((r) =>

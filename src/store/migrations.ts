@@ -116,6 +116,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: "profile cards and channels",
+    sql: `
+      CREATE TABLE profiles (
+        peer_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        envelope_enc BLOB NOT NULL,
+        card_enc BLOB NOT NULL,
+        received_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        meta_seq INTEGER NOT NULL,
+        meta_enc BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The version a database has after all migrations. */

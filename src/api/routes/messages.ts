@@ -15,7 +15,7 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
 /** Parses an ISO date or epoch milliseconds. */
-function timeParam(query: Record<string, string>, field: string): number | undefined {
+export function timeParam(query: Record<string, string>, field: string): number | undefined {
   const raw = query[field];
   if (raw === undefined || raw === "") return undefined;
   const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);

@@ -8,7 +8,8 @@ import type { ApiEnv } from "../env.ts";
 import type { ApiDeps } from "../ports.ts";
 import { requirePermission } from "../auth.ts";
 import { readJsonObject } from "../body.ts";
-import { optBool, optHost, optInt, str } from "../validate.ts";
+import { oneOf, optBool, optHost, optInt, str } from "../validate.ts";
+import { RELAY_POLICIES } from "../../config/config.ts";
 import { invalidField } from "../../util/errors.ts";
 import { isPeerId } from "../../identity/peer_id.ts";
 
@@ -98,6 +99,18 @@ export function p2pRoutes(deps: ApiDeps): Hono<ApiEnv> {
     "/block",
     manage,
     async (c) => c.json(deps.peers.block(peerIdField(await readJsonObject(c)))),
+  );
+  app.get("/relay_status", any, (c) => c.json(deps.relay.status()));
+  app.post("/relay_policy", manage, async (c) => {
+    const body = await readJsonObject(c);
+    const policy = oneOf(body, "policy", RELAY_POLICIES);
+    return c.json({ success: true, ...deps.relay.setPolicy(policy) });
+  });
+  app.get("/introduced", any, (c) => c.json({ introduced: deps.relay.introduced() }));
+  app.post(
+    "/connect_introduced",
+    manage,
+    async (c) => c.json(await deps.relay.connectIntroduced(peerIdField(await readJsonObject(c)))),
   );
   return app;
 }
