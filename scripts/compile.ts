@@ -11,6 +11,8 @@ import { nodePermissionFlags } from "./permissions.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
+/** Worker entry points the binary must embed (src/crypto/verify_pool.ts). */
+export const WORKER_MODULES = ["src/crypto/verify_worker.ts"];
 /** npm packages the node never imports at run time: kept out of the binary. */
 export const DEV_ONLY_PACKAGES = ["puppeteer-core"];
 /** Folders inside packages that the ESM runtime never loads (typings, CJS builds, TS sources). */
@@ -60,6 +62,8 @@ export async function compileArgs(extra: readonly string[]): Promise<string[]> {
     "compile",
     ...(await nodePermissionFlags()),
     ...nodeModulesExcludes(ROOT).flatMap((p) => ["--exclude", p]),
+    // Loaded with `new Worker(...)`, so not found by following imports.
+    ...WORKER_MODULES.flatMap((p) => ["--include", p]),
     ...(hasOutput ? [] : ["--output", exe]),
     ...extra,
     "main.ts",

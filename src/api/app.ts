@@ -10,7 +10,10 @@ import type { Logger } from "../util/log.ts";
 import type { ApiEnv } from "./env.ts";
 import { errorResponse, toErrorResponse } from "./errors.ts";
 import type { ApiDeps } from "./ports.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { channelRoutes } from "./routes/channels.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { profileRoutes } from "./routes/profiles.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { p2pRoutes } from "./routes/p2p.ts";
@@ -37,6 +40,9 @@ export function createApiApp(deps: ApiDeps, log: Logger): Hono<ApiEnv> {
   app.route("/keys", keyRoutes(deps));
   app.route("/messages", messageRoutes(deps));
   app.route("/events", eventRoutes(deps));
+  app.route("/auth", authRoutes(deps));
+  app.route("/channels", channelRoutes(deps));
+  app.route("/", profileRoutes(deps));
 
   const routes = app.routes
     .filter((r) => r.method !== "ALL")

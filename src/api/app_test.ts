@@ -52,6 +52,7 @@ function fakeDeps(): ApiDeps {
         total_discovered: 0,
       }),
       importInvite: () => Promise.resolve({}),
+      connectDiscovered: () => Promise.resolve({}),
       reconnect: () => Promise.resolve({}),
       reconnectAll: () => Promise.resolve({}),
       disconnect: () => ({}),
@@ -62,9 +63,27 @@ function fakeDeps(): ApiDeps {
     messages: {
       sendDirect: () => Promise.resolve({ id: "00", state: "queued" }),
       sendBroadcast: () => Promise.resolve({ view: { id: "00" }, peers: 0 }),
-      list: () => [],
+      list: () => ({ messages: [], nextCursor: null }),
     },
     events: { subscribe: () => () => {} },
+    profiles: {
+      user: () => ({}),
+      device: () => ({}),
+      updateUser: () => Promise.resolve({}),
+      updateDevice: () => Promise.resolve({}),
+    },
+    relay: {
+      status: () => ({ relay_policy: "broker_only", active_relays: {}, routing_table: {} }),
+      setPolicy: (policy) => ({ relay_policy: policy, active_relays: {}, routing_table: {} }),
+      introduced: () => [],
+      connectIntroduced: () => Promise.resolve({}),
+    },
+    channels: {
+      list: () => [],
+      create: () => Promise.resolve({}),
+      posts: () => ({ messages: [], nextCursor: null }),
+      post: () => Promise.resolve({}),
+    },
     auth: {
       fromApiKey(key: string): Principal {
         const permissions = KEYS[key];

@@ -4,6 +4,7 @@
  * the router), so new routes add an entry in `OPERATIONS`.
  * @module
  */
+import { AUTH_OPERATIONS } from "./openapi_auth.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -91,6 +92,46 @@ function peerAction(path: string, summary: string, response: Schema): Operation 
   };
 }
 
+const avatarSchema = {
+  type: ["string", "null"],
+  description: "data: URL of a PNG, JPEG or WebP image of at most 64 KiB; null removes it",
+};
+const userProfile = s.obj({
+  display_name: s.str,
+  bio: s.str,
+  avatar: { type: ["string", "null"] },
+  version: s.int,
+});
+const deviceProfile = s.obj({
+  device_name: s.str,
+  description: s.str,
+  avatar: { type: ["string", "null"] },
+  version: s.int,
+});
+const channel = s.obj({
+  id: s.str,
+  name: s.str,
+  description: s.str,
+  origin_peer_id: s.str,
+  origin_device_name: s.str,
+  origin_display_name: { type: ["string", "null"] },
+  mine: s.bool,
+  created_at: s.str,
+  post_count: s.int,
+  last_post_at: { type: ["string", "null"] },
+});
+const post = s.obj({
+  id: s.str,
+  channel_id: s.str,
+  origin: s.str,
+  origin_display_name: { type: ["string", "null"] },
+  outgoing: s.bool,
+  content: s.str,
+  timestamp: s.str,
+  received_at: s.str,
+  seq: s.int,
+});
+
 /** Every operation of the API. */
 export const OPERATIONS: readonly Operation[] = [
   {
@@ -143,7 +184,19 @@ export const OPERATIONS: readonly Operation[] = [
       connected_peers: s.strs,
       discovered_peers: {
         type: "array",
-        items: s.obj({ peer_id: s.str, address: s.str, port: s.int, connected: s.bool }),
+        items: s.obj({
+          peer_id: s.str,
+          address: s.str,
+          port: s.int,
+          connected: s.bool,
+          name: s.str,
+          endpoints: s.strs,
+          last_seen: s.str,
+          instance: s.str,
+          protocol_version: s.int,
+          keys_match: s.bool,
+          trust: { enum: ["accepted", "pending", "blocked", null] },
+        }, ["peer_id", "address", "port", "connected"]),
       },
       total_connected: s.int,
       total_discovered: s.int,
@@ -180,6 +233,11 @@ export const OPERATIONS: readonly Operation[] = [
       state: { enum: ["queued", "sent", "delivered"] },
     }, ["success", "message", "message_id"]),
   },
+  peerAction(
+    "/p2p/connect_discovered",
+    "Dial a peer discovered on the LAN; the handshake verifies its advertised peer id and keys",
+    connectResult,
+  ),
   peerAction("/p2p/reconnect", "Dial a known peer now (resets its backoff)", connectResult),
   {
     method: "post",
@@ -206,6 +264,70 @@ export const OPERATIONS: readonly Operation[] = [
   peerAction("/p2p/block", "Block a peer: its handshakes are refused", peer),
   {
     method: "get",
+    path: "/p2p/relay_status",
+    summary: "Relay policy, relays in use and the routing table (peer id → relay peer id)",
+    auth: "any",
+    response: s.obj({
+      relay_policy: { enum: ["off", "broker_only", "full_relay"] },
+      active_relays: { type: "object", additionalProperties: s.str },
+      routing_table: { type: "object", additionalProperties: s.str },
+    }),
+  },
+  {
+    method: "post",
+    path: "/p2p/relay_policy",
+    summary: "Set the relay policy (persists across restarts unless set by flag or environment)",
+    auth: "MANAGE_PEERS",
+    body: s.obj({ policy: { enum: ["off", "broker_only", "full_relay"] } }),
+    response: s.obj({
+      success: s.bool,
+      relay_policy: s.str,
+      active_relays: { type: "object" },
+      routing_table: { type: "object" },
+    }),
+  },
+  {
+    method: "get",
+    path: "/p2p/introduced",
+    summary: "Peers learnt through introductions, with their introducer",
+    auth: "any",
+    response: s.obj({
+      introduced: {
+        type: "array",
+        items: s.obj({
+          peer_id: s.str,
+          name: { type: ["string", "null"] },
+          device_name: { type: ["string", "null"] },
+          endpoints: s.strs,
+          introduced_by: { type: ["string", "null"] },
+          introduced_by_name: { type: ["string", "null"] },
+          connected: s.bool,
+          route: { enum: ["direct", "relay", null] },
+          via: { type: ["string", "null"] },
+        }),
+      },
+    }),
+  },
+  {
+    method: "post",
+    path: "/p2p/connect_introduced",
+    summary: "Connect to an introduced peer: direct, then through the broker, then through a relay",
+    auth: "MANAGE_PEERS",
+    body: s.obj({ peer_id: s.str }),
+    response: s.obj({
+      peer_id: s.str,
+      status: { enum: ["connected", "relayed", "failed"] },
+      route: { enum: ["direct", "relay", null] },
+      via: { type: ["string", "null"] },
+      message: s.str,
+      steps: {
+        type: "array",
+        items: s.obj({ step: { enum: ["direct", "broker", "relay"] }, ok: s.bool, detail: s.str }),
+      },
+    }, ["peer_id", "status", "steps"]),
+  },
+  {
+    method: "get",
     path: "/messages",
     summary: "Direct and broadcast messages, newest first",
     auth: "READ_MESSAGES",
@@ -216,16 +338,88 @@ export const OPERATIONS: readonly Operation[] = [
       since: { type: "string", description: "ISO 8601 date or epoch ms (received at or after)" },
       before: { type: "string", description: "ISO 8601 date or epoch ms (received before)" },
       limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
+      cursor: { type: "integer", description: "next_cursor of the previous page" },
     },
-    response: s.obj({ messages: { type: "array", items: message }, count: s.int }),
+    response: s.obj({
+      messages: { type: "array", items: message },
+      count: s.int,
+      next_cursor: { type: ["integer", "null"] },
+    }),
   },
   {
     method: "get",
     path: "/events",
     summary:
-      "Server-Sent Events: message, delivery, peer_connected, peer_disconnected, peer_pending, peer_updated",
+      "Server-Sent Events: message, delivery, peer_connected, peer_disconnected, peer_pending, peer_updated, peer_discovered, peer_lost",
     auth: "READ_MESSAGES",
     response: { type: "string", description: "text/event-stream" },
+  },
+  {
+    method: "get",
+    path: "/profile",
+    summary: "This node's user profile (display name, bio, avatar)",
+    auth: "any",
+    response: userProfile,
+  },
+  {
+    method: "post",
+    path: "/profile",
+    summary: "Change the user profile; re-broadcast to the mesh as a signed card",
+    auth: "MANAGE_PEERS",
+    body: s.obj({ display_name: s.str, bio: s.str, avatar: avatarSchema }, []),
+    response: userProfile,
+  },
+  {
+    method: "get",
+    path: "/device/profile",
+    summary: "This node's device profile (device name, description, avatar)",
+    auth: "any",
+    response: deviceProfile,
+  },
+  {
+    method: "post",
+    path: "/device/profile",
+    summary: "Change the device profile",
+    auth: "MANAGE_PEERS",
+    body: s.obj({ device_name: s.str, description: s.str, avatar: avatarSchema }, []),
+    response: deviceProfile,
+  },
+  {
+    method: "get",
+    path: "/channels",
+    summary: "Channels known mesh-wide, with their originating device",
+    auth: "READ_MESSAGES",
+    response: s.obj({ channels: { type: "array", items: channel } }),
+  },
+  {
+    method: "post",
+    path: "/channels",
+    summary: "Create a channel owned by this node",
+    auth: "WRITE_MESSAGES",
+    body: s.obj({ name: s.str, description: s.str }, ["name"]),
+    status: 201,
+    response: channel,
+  },
+  {
+    method: "get",
+    path: "/channels/{id}/messages",
+    summary: "Posts of a channel, newest first",
+    auth: "READ_MESSAGES",
+    query: { since: s.str, before: s.str, limit: s.int, cursor: s.int },
+    response: s.obj({
+      messages: { type: "array", items: post },
+      count: s.int,
+      next_cursor: { type: ["integer", "null"] },
+    }),
+  },
+  {
+    method: "post",
+    path: "/channels/{id}/messages",
+    summary: "Post to a channel",
+    auth: "WRITE_MESSAGES",
+    body: s.obj({ content: s.str }),
+    status: 201,
+    response: post,
   },
   {
     method: "get",
@@ -254,6 +448,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: "MANAGE_KEYS",
     response: apiKey,
   },
+  ...AUTH_OPERATIONS,
 ];
 
 const errorSchema = s.obj({ error: s.str, code: s.str }, ["error", "code"]);
@@ -290,7 +485,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       ...(op.auth === "none"
         ? { security: [] }
         : op.auth === "optional"
-        ? { security: [{}, { apiKey: [] }, { bearer: [] }] }
+        ? { security: [{}, { apiKey: [] }, { bearer: [] }, { session: [] }] }
         : {}),
       ...(op.auth !== "none" && op.auth !== "optional" && op.auth !== "any"
         ? { "x-permission": op.auth }
@@ -310,9 +505,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
       securitySchemes: {
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
         bearer: { type: "http", scheme: "bearer" },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "canopy_session",
+          description: "Web session from /auth/login; state-changing calls also need " +
+            "the session's X-CSRF-Token header",
+        },
       },
     },
-    security: [{ apiKey: [] }, { bearer: [] }],
+    security: [{ apiKey: [] }, { bearer: [] }, { session: [] }],
     paths,
   };
 }

@@ -79,7 +79,7 @@ export class Author {
         ttl: draft.ttl,
       }, this.o.signing);
       const stored = await this.o.db.batch(() => {
-        this.o.repo.insert({
+        const row = this.o.repo.insertReturning({
           id,
           kind: draft.kind,
           stream: draft.stream,
@@ -95,7 +95,8 @@ export class Author {
           state: draft.state ?? null,
           fromPending: false,
         });
-        return this.o.repo.get(id)!;
+        if (!row) throw new Error(`bug: seq ${seq} of ${draft.stream} was already used`);
+        return row;
       });
       return { env, stored };
     } catch (e) {

@@ -10,7 +10,9 @@ import { invalidField } from "../util/errors.ts";
 export const MAX_AVATAR_BYTES = 64 * 1024;
 
 /** The image type of `bytes` by magic number, or undefined. */
-export function imageType(bytes: Uint8Array): "image/png" | "image/jpeg" | "image/webp" | undefined {
+export function imageType(
+  bytes: Uint8Array,
+): "image/png" | "image/jpeg" | "image/webp" | undefined {
   const at = (i: number, ...sig: number[]) => sig.every((b, j) => bytes[i + j] === b);
   if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
   if (at(0, 0xff, 0xd8, 0xff)) return "image/jpeg";

@@ -55,11 +55,17 @@ export interface Step {
   detail: string;
 }
 
-type Outcome = { kind: "link" } | { kind: "route"; via: string } | { kind: "failed"; reason: string };
+type Outcome = { kind: "link" } | { kind: "route"; via: string } | {
+  kind: "failed";
+  reason: string;
+};
 
 function endpointsOf(v: unknown): string[] {
   return Array.isArray(v)
-    ? v.filter((e): e is string => typeof e === "string" && e.length <= 300 && isEndpoint(e)).slice(0, 16)
+    ? v.filter((e): e is string => typeof e === "string" && e.length <= 300 && isEndpoint(e)).slice(
+      0,
+      16,
+    )
     : [];
 }
 
@@ -99,8 +105,14 @@ export class Broker {
     this.o.mesh.peers.upsert(peerId, { autoConnect: true });
     const steps: Step[] = [];
     const direct = await this.o.mesh.connect(peerId, { manual: true });
-    steps.push({ step: "direct", ok: direct.ok, detail: direct.ok ? direct.endpoint : direct.error });
-    if (direct.ok) return { peer_id: peerId, status: "connected", route: "direct", via: null, steps };
+    steps.push({
+      step: "direct",
+      ok: direct.ok,
+      detail: direct.ok ? direct.endpoint : direct.error,
+    });
+    if (direct.ok) {
+      return { peer_id: peerId, status: "connected", route: "direct", via: null, steps };
+    }
     const existingRoute = this.o.mesh.routeOf(peerId);
     if (existingRoute) {
       return { peer_id: peerId, status: "relayed", route: "relay", via: existingRoute, steps };
@@ -109,14 +121,31 @@ export class Broker {
     const link = introducer ? this.o.mesh.link(introducer) : undefined;
     if (!introducer || !link) {
       steps.push({ step: "broker", ok: false, detail: "the introducer is not connected" });
-      return this.#failed(peerId, steps, "could not connect directly, and no introducer is connected");
+      return this.#failed(
+        peerId,
+        steps,
+        "could not connect directly, and no introducer is connected",
+      );
     }
-    const outcome = await this.#await(peerId, () =>
-      link.sendControl({ t: "broker_request", target: peerId, endpoints: this.o.endpoints() })
+    const outcome = await this.#await(
+      peerId,
+      () =>
+        link.sendControl({ t: "broker_request", target: peerId, endpoints: this.o.endpoints() }),
     );
     if (outcome.kind === "link") {
-      steps.push({ step: "broker", ok: true, detail: `${peerId} dialled back after ${introducer} introduced us` });
-      return { peer_id: peerId, status: "connected", route: "direct", via: null, brokered: true, steps };
+      steps.push({
+        step: "broker",
+        ok: true,
+        detail: `${peerId} dialled back after ${introducer} introduced us`,
+      });
+      return {
+        peer_id: peerId,
+        status: "connected",
+        route: "direct",
+        via: null,
+        brokered: true,
+        steps,
+      };
     }
     steps.push({ step: "broker", ok: false, detail: "the target could not dial back" });
     if (outcome.kind === "route") {
@@ -161,7 +190,9 @@ export class Broker {
     const asker = this.o.mesh.peers.get(link.peerId);
     const toTarget = this.o.mesh.link(target);
     if (!toTarget) return reply("the introducer is not connected to that peer");
-    if (!asker?.ed25519Key || !asker.x25519Key || !asker.bind) return reply("the introducer lacks your keys");
+    if (!asker?.ed25519Key || !asker.x25519Key || !asker.bind) {
+      return reply("the introducer lacks your keys");
+    }
     const endpoints = [...new Set([...endpointsOf(m.endpoints), ...asker.endpoints])].slice(0, 16);
     toTarget.sendControl({
       t: "broker_intro",
@@ -182,7 +213,10 @@ export class Broker {
     const about = String(m.target ?? "");
     // At the asker: the introducer's verdict.
     if (this.#waiting.has(about) && m.relayed !== true && m.ok === false && link.peerId !== about) {
-      this.#waiting.get(about)?.({ kind: "failed", reason: String(m.reason ?? "brokering failed") });
+      this.#waiting.get(about)?.({
+        kind: "failed",
+        reason: String(m.reason ?? "brokering failed"),
+      });
       return;
     }
     // At the introducer: the target reports on its dial-back to `about`.

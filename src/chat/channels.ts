@@ -134,7 +134,10 @@ export class Channels {
       throw invalidField("name", `name must be 1-${MAX_CHANNEL_NAME} characters`);
     }
     if (description.length > MAX_CHANNEL_DESCRIPTION) {
-      throw invalidField("description", `description must be at most ${MAX_CHANNEL_DESCRIPTION} characters`);
+      throw invalidField(
+        "description",
+        `description must be at most ${MAX_CHANNEL_DESCRIPTION} characters`,
+      );
     }
     const salt = randomBytes(16);
     const meta: Meta = {
@@ -169,9 +172,16 @@ export class Channels {
     return view;
   }
 
+  /** Throws not_found unless the channel is known (cheap: no post statistics). */
+  #known(channelId: string): void {
+    if (!CHANNEL_ID_RE.test(channelId) || !this.o.repo.get(channelId)) {
+      throw new CanopyError("not_found", `No channel with id ${channelId}`);
+    }
+  }
+
   /** Posts to a channel. */
   async post(channelId: string, text: string): Promise<PostView> {
-    this.get(channelId);
+    this.#known(channelId);
     if (text.length === 0 || text.length > MAX_TEXT_LENGTH) {
       throw invalidField("content", `content must be 1-${MAX_TEXT_LENGTH} characters`);
     }
@@ -207,10 +217,24 @@ export class Channels {
     };
   }
 
-  /** Posts of a channel, newest first. */
-  posts(channelId: string, f: { sinceMs?: number; beforeMs?: number; limit: number }): PostView[] {
-    this.get(channelId);
-    return this.o.messages.list({ kinds: [Kind.ChannelPost], channelId, ...f }).map((m) => this.postView(m));
+  /** Posts of a channel, newest first; `cursor` pages further back. */
+  posts(
+    channelId: string,
+    f: { sinceMs?: number; beforeMs?: number; cursor?: number; limit: number },
+  ): { messages: PostView[]; nextCursor: number | null } {
+    this.#known(channelId);
+    const rows = this.o.messages.list({
+      kinds: [Kind.ChannelPost],
+      channelId,
+      sinceMs: f.sinceMs,
+      beforeMs: f.beforeMs,
+      beforeRowid: f.cursor,
+      limit: f.limit,
+    });
+    return {
+      messages: rows.map((m) => this.postView(m)),
+      nextCursor: rows.length === f.limit ? rows[rows.length - 1].rowid : null,
+    };
   }
 
   /** Stores channel metadata (only from the channel's origin) or a post. */
@@ -260,11 +284,31 @@ export class Channels {
           updatedAt: this.o.now(),
         });
       }
-      return ok ? this.o.messages.get(env.id) : undefined;
+      return ok;
     });
     if (!stored) return "duplicate";
     if (meta) this.o.events.publish("channel", { channel: this.#view(channelId) });
-    else this.o.events.publish("channel_message", { message: this.postView(stored) });
+    else {
+      this.o.events.publishLazy("channel_message", () => ({
+        message: this.postView({
+          rowid: 0,
+          id: env.id,
+          kind: env.kind,
+          stream: env.stream,
+          origin: env.origin,
+          seq: env.seq,
+          originTs: env.timestamp,
+          receivedAt: this.o.now(),
+          recipient: null,
+          peer: null,
+          channelId,
+          content,
+          state: null,
+          stateAt: null,
+          fromPending: false,
+        }),
+      }));
+    }
     return "new";
   }
 

@@ -36,6 +36,11 @@ export class EventBus {
     }
   }
 
+  /** Publishes an event whose payload is only built when someone listens. */
+  publishLazy(type: string, data: () => Record<string, unknown>): void {
+    if (this.#listeners.size > 0) this.publish(type, data());
+  }
+
   /** Number of subscribers. */
   get size(): number {
     return this.#listeners.size;

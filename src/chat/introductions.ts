@@ -74,7 +74,8 @@ export class Introductions {
   async linkUp(link: Link): Promise<void> {
     if (!this.o.assists()) return;
     const others = this.o.mesh.links().filter((l) =>
-      l !== link && l.peerId !== link.peerId && this.o.mesh.peers.get(l.peerId)?.trust === "accepted"
+      l !== link && l.peerId !== link.peerId &&
+      this.o.mesh.peers.get(l.peerId)?.trust === "accepted"
     );
     const newcomer = await this.#intro(link.peerId);
     for (const other of others) {
@@ -137,7 +138,9 @@ export class Introductions {
     }
     if (peerId === this.o.me) return "duplicate";
     const endpoints = Array.isArray(body.endpoints)
-      ? body.endpoints.filter((e): e is string => typeof e === "string" && e.length <= 300 && isEndpoint(e))
+      ? body.endpoints.filter((e): e is string =>
+        typeof e === "string" && e.length <= 300 && isEndpoint(e)
+      )
         .slice(0, 16)
       : [];
     const known = this.o.mesh.peers.get(peerId);

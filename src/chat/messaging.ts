@@ -9,7 +9,7 @@
 import type { Author } from "./author.ts";
 import type { EnvelopeRouter } from "./router.ts";
 import type { Envelope } from "../mesh/wire/envelope.ts";
-import { BROADCAST_STREAM, directStream, Kind, sealEnvelope } from "../mesh/wire/envelope.ts";
+import { BROADCAST_STREAM, directStream, Kind } from "../mesh/wire/envelope.ts";
 import type { Peer } from "../mesh/peer_table.ts";
 import type { SealCache } from "../mesh/seal_cache.ts";
 import type { Counters } from "../mesh/counters.ts";
@@ -334,7 +334,7 @@ export class Messaging {
     state: DeliveryState | null = null,
   ): Promise<StoredMessage | undefined> {
     return await this.#o.db.batch(() => {
-      const ok = this.#o.repo.insert({
+      return this.#o.repo.insertReturning({
         id: env.id.slice(),
         kind: env.kind,
         stream: env.stream,
@@ -350,7 +350,6 @@ export class Messaging {
         state,
         fromPending,
       });
-      return ok ? this.#o.repo.get(env.id) : undefined;
     });
   }
 
@@ -415,15 +414,16 @@ export class Messaging {
     this.kickAll();
   }
 
-  /** Lists messages for the API. */
+  /** Lists messages for the API, newest first; `cursor` pages further back. */
   list(filter: {
     peerId?: string;
     channelId?: string;
     type?: "direct" | "broadcast";
     sinceMs?: number;
     beforeMs?: number;
+    cursor?: number;
     limit: number;
-  }): MessageView[] {
+  }): { messages: MessageView[]; nextCursor: number | null } {
     const kinds = filter.channelId !== undefined
       ? [Kind.ChannelPost]
       : filter.type === "direct"
@@ -433,14 +433,19 @@ export class Messaging {
       : filter.peerId
       ? [Kind.Direct]
       : [Kind.Direct, Kind.Broadcast];
-    return this.#o.repo.list({
+    const rows = this.#o.repo.list({
       kinds,
       peer: filter.peerId,
       channelId: filter.channelId,
       sinceMs: filter.sinceMs,
       beforeMs: filter.beforeMs,
+      beforeRowid: filter.cursor,
       limit: filter.limit,
-    }).map((m) => this.view(m));
+    });
+    return {
+      messages: rows.map((m) => this.view(m)),
+      nextCursor: rows.length === filter.limit ? rows[rows.length - 1].rowid : null,
+    };
   }
 
   /** Stops timers and pumps; pending receipts are written first. Idempotent. */

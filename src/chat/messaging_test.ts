@@ -124,7 +124,7 @@ Deno.test("a direct message to a disconnected peer is stored queued; connected, 
   s.messaging.kick(s.other.peerId);
   await waitUntil(() => s.seen.some((e) => e.type === "delivery" && e.data.state === "sent"));
   assert.equal(s.mesh.sent.length, 1);
-  assert.equal(s.messaging.list({ peerId: s.other.peerId, limit: 10 })[0].state, "sent");
+  assert.equal(s.messaging.list({ peerId: s.other.peerId, limit: 10 }).messages[0].state, "sent");
 });
 
 Deno.test("back-pressure: a congested link or a full queue answers 429, nothing is stored", async () => {
@@ -143,7 +143,7 @@ Deno.test("back-pressure: a congested link or a full queue answers 429, nothing 
       return true;
     });
   }
-  assert.equal(s.messaging.list({ limit: 10 }).length, 0);
+  assert.equal(s.messaging.list({ limit: 10 }).messages.length, 0);
 });
 
 Deno.test("unknown and blocked recipients are refused with clear errors", async () => {
@@ -173,7 +173,7 @@ Deno.test("receiving: stored once, marked when from a pending peer; bad bodies a
   const env = await make(utf8(JSON.stringify({ text: "knock knock" })), 1);
   assert.equal(await s.messaging.receive(env, pending), "new");
   assert.equal(await s.messaging.receive(env, pending), "duplicate");
-  const [stored] = s.messaging.list({ limit: 5 });
+  const [stored] = s.messaging.list({ limit: 5 }).messages;
   assert.equal(stored.content, "knock knock");
   assert.equal(stored.from_pending_peer, true);
   assert.equal(stored.origin, s.other.peerId);
@@ -194,7 +194,7 @@ Deno.test("receiving: stored once, marked when from a pending peer; bad bodies a
   }, s.other.signing);
   assert.equal(await s.messaging.receive(misdirected, pending), "rejected");
   assert.equal(s.counters.get("undecryptable"), 1);
-  assert.equal(s.messaging.list({ limit: 10 }).length, 1, "only the good one is stored");
+  assert.equal(s.messaging.list({ limit: 10 }).messages.length, 1, "only the good one is stored");
 });
 
 async function waitUntil(check: () => boolean, timeoutMs = 2000): Promise<void> {

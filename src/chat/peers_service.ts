@@ -6,6 +6,7 @@
  */
 import { decodeInvite } from "../identity/invite.ts";
 import { fingerprintOf } from "../identity/fingerprint.ts";
+import { peerIdOf } from "../identity/peer_id.ts";
 import type { ConnectResult, Mesh } from "../mesh/mesh.ts";
 import type { Peer } from "../mesh/peer_table.ts";
 import { CanopyError } from "../util/errors.ts";
@@ -27,7 +28,9 @@ export interface PeerView {
   connected: boolean;
   state: "connected" | "disconnected" | "pending" | "blocked";
   direction: "outbound" | "inbound" | null;
-  route: "direct" | null;
+  route: "direct" | "relay" | null;
+  /** The relay a relayed peer is reached through. */
+  via: string | null;
   endpoints: string[];
   fingerprint: string | null;
   introduced_by: string | null;
@@ -39,6 +42,40 @@ export interface PeerView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * A node announced on the LAN (src/discovery), as this service needs it.
+ * Its keys come from a TXT record: unverified until a handshake proves them.
+ */
+export interface DiscoveredPeerInfo {
+  readonly instance: string;
+  readonly name: string;
+  readonly peerId: string;
+  readonly ed25519PublicKey: Uint8Array;
+  readonly x25519PublicKey: Uint8Array;
+  readonly protocolVersion: number;
+  readonly port: number;
+  readonly addresses: readonly string[];
+  readonly endpoints: readonly string[];
+  readonly lastSeen: number;
+}
+
+/** A discovered peer as `/p2p/peers` lists it (Canopy 0.4's four fields first). */
+export interface DiscoveredView {
+  peer_id: string;
+  address: string;
+  port: number;
+  connected: boolean;
+  name: string;
+  endpoints: string[];
+  last_seen: string;
+  instance: string;
+  protocol_version: number;
+  /** False when the advertised Ed25519 key does not hash to the peer id (connecting will fail). */
+  keys_match: boolean;
+  /** Trust of the peer when it is already known, else null. */
+  trust: string | null;
+}
+
 /** Options of `PeersService`. */
 export interface PeersServiceOptions {
   readonly me: string;
@@ -46,6 +83,8 @@ export interface PeersServiceOptions {
   readonly events: EventBus;
   /** A peer's latest profile card, for names and avatars. */
   readonly cardOf?: (peerId: string) => Card | undefined;
+  /** Peers discovered on the LAN (absent: discovery is off). */
+  readonly discovered?: () => readonly DiscoveredPeerInfo[];
 }
 
 /** Application service over the mesh's peers. */
@@ -54,11 +93,12 @@ export class PeersService {
 
   view(peer: Peer): PeerView {
     const link = this.o.mesh.link(peer.peerId);
+    const via = this.o.mesh.routeOf(peer.peerId);
     const state = peer.trust === "blocked"
       ? "blocked"
       : peer.trust === "pending"
       ? "pending"
-      : link
+      : link || via
       ? "connected"
       : "disconnected";
     const card = this.o.cardOf?.(peer.peerId);
@@ -70,10 +110,11 @@ export class PeersService {
       avatar: card?.user.avatar ?? card?.device.avatar ?? null,
       trust: peer.trust,
       source: peer.source,
-      connected: link !== undefined,
+      connected: link !== undefined || via !== undefined,
       state,
       direction: link ? (link.initiator ? "outbound" : "inbound") : null,
-      route: link ? "direct" : null,
+      route: link ? "direct" : via ? "relay" : null,
+      via: link ? null : via ?? null,
       endpoints: [...peer.endpoints],
       fingerprint: peer.ed25519Key && peer.x25519Key
         ? fingerprintOf(peer.ed25519Key, peer.x25519Key)
@@ -86,15 +127,33 @@ export class PeersService {
     };
   }
 
+  /** A LAN-discovered peer as the API shows it. */
+  discoveredView(d: DiscoveredPeerInfo): DiscoveredView {
+    return {
+      peer_id: d.peerId,
+      address: d.addresses[0] ?? "",
+      port: d.port,
+      connected: this.o.mesh.isConnected(d.peerId),
+      name: d.name,
+      endpoints: [...d.endpoints],
+      last_seen: new Date(d.lastSeen).toISOString(),
+      instance: d.instance,
+      protocol_version: d.protocolVersion,
+      keys_match: peerIdOf(d.ed25519PublicKey) === d.peerId,
+      trust: this.o.mesh.peers.get(d.peerId)?.trust ?? null,
+    };
+  }
+
   /** `/p2p/peers` (a superset of Canopy 0.4's fields). */
   list(): Record<string, unknown> {
     const peers = this.o.mesh.peers.all().map((p) => this.view(p));
     const connected = peers.filter((p) => p.connected).map((p) => p.peer_id);
+    const discovered = (this.o.discovered?.() ?? []).map((d) => this.discoveredView(d));
     return {
       connected_peers: connected,
-      discovered_peers: [],
+      discovered_peers: discovered,
       total_connected: connected.length,
-      total_discovered: 0,
+      total_discovered: discovered.length,
       peers,
       pending_requests: peers.filter((p) => p.trust === "pending").map((p) => p.peer_id),
     };
@@ -160,6 +219,80 @@ export class PeersService {
       message: NOT_CONNECTED_MESSAGE,
       errors: result.attempts,
     };
+  }
+
+  /**
+   * `/p2p/connect_discovered`: dials a peer found on the LAN (SPEC §7). Every
+   * advertised endpoint is dialled expecting the advertised peer id AND keys,
+   * so the handshake refuses a responder that is someone else, or a TXT
+   * record whose keys do not belong to its peer id (PROTOCOL §2 step 3, §11).
+   */
+  async connectDiscovered(peerId: unknown): Promise<Record<string, unknown>> {
+    // Announcements whose keys hash to their peer id go first: a forged copy
+    // of a real node's announcement must not stand in the way of the real one.
+    const keysMatch = (d: DiscoveredPeerInfo) => peerIdOf(d.ed25519PublicKey) === d.peerId;
+    const found = typeof peerId === "string"
+      ? (this.o.discovered?.() ?? []).filter((d) => d.peerId === peerId)
+        .sort((a, b) => Number(keysMatch(b)) - Number(keysMatch(a)))
+      : [];
+    if (found.length === 0) {
+      throw new CanopyError(
+        "not_found",
+        `No peer ${String(peerId)} has been discovered on the LAN`,
+        { field: "peer_id" },
+      );
+    }
+    const id = found[0].peerId;
+    const before = this.o.mesh.peers.get(id);
+    if (before?.trust === "blocked") {
+      throw new CanopyError("conflict", `Peer ${id} is blocked; unblock it first`, {
+        field: "peer_id",
+      });
+    }
+    const endpoints = [...new Set(found.flatMap((d) => d.endpoints))];
+    const attempts: { endpoint: string; error: string }[] = [];
+    for (const d of found) {
+      for (const endpoint of d.endpoints) {
+        const live = this.o.mesh.isConnected(id) ? await this.o.mesh.connect(id) : undefined;
+        const result = live ?? await this.o.mesh.dialEndpoint(endpoint, id, {
+          ed25519: d.ed25519PublicKey,
+          x25519: d.x25519PublicKey,
+        });
+        if (result.ok) {
+          this.#markDiscovered(id, before?.source, d);
+          return {
+            peer_id: id,
+            endpoints,
+            status: "connected",
+            connected_endpoint: result.endpoint,
+          };
+        }
+        attempts.push({ endpoint, error: result.error });
+      }
+    }
+    return {
+      peer_id: id,
+      endpoints,
+      status: "not_connected",
+      message: `Could not connect to the discovered peer (${
+        attempts.map((a) => `${a.endpoint}: ${a.error}`).join("; ")
+      })`,
+      errors: attempts,
+    };
+  }
+
+  /** After a successful connect: an explicit action accepts the peer and records where it came from. */
+  #markDiscovered(id: string, sourceBefore: string | undefined, d: DiscoveredPeerInfo): void {
+    const peer = this.o.mesh.peers.get(id);
+    if (!peer) return;
+    if (peer.trust === "pending") this.o.mesh.accept(id);
+    const updated = this.o.mesh.peers.upsert(id, {
+      source: sourceBefore === undefined || sourceBefore === "inbound" ? "discovered" : undefined,
+      name: peer.name ?? d.name,
+      autoConnect: true,
+    });
+    this.o.mesh.peers.addEndpoints(id, d.endpoints);
+    this.o.events.publish("peer_updated", { peer: this.view(updated) });
   }
 
   /** `/p2p/reconnect`: dial now, backoff reset (SPEC §6). */

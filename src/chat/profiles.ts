@@ -121,12 +121,18 @@ export class Profiles {
     };
   }
 
+  /** Cards read back from storage, by peer (names are shown on every message). */
+  readonly #cache = new Map<string, Card | null>();
+
   /** The latest card known for a peer. */
   cardOf(peerId: string): Card | undefined {
+    const cached = this.#cache.get(peerId);
+    if (cached !== undefined) return cached ?? undefined;
     const stored = this.o.repo.get(peerId);
-    if (!stored) return undefined;
-    const card = JSON.parse(stored.card) as Card;
-    return { ...card, version: stored.seq };
+    const card = stored ? { ...(JSON.parse(stored.card) as Card), version: stored.seq } : null;
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(peerId, card);
+    return card ?? undefined;
   }
 
   /** Updates the user profile; fields left out keep their value. */
@@ -134,7 +140,12 @@ export class Profiles {
     const cur = this.mine();
     return this.#publish({
       user: {
-        display_name: text(body.display_name, "display_name", MAX_NAME_LENGTH, cur.user.display_name),
+        display_name: text(
+          body.display_name,
+          "display_name",
+          MAX_NAME_LENGTH,
+          cur.user.display_name,
+        ),
         bio: text(body.bio, "bio", MAX_ABOUT_LENGTH, cur.user.bio),
         avatar: avatarOf(body.avatar, "avatar", cur.user.avatar),
       },
@@ -151,7 +162,12 @@ export class Profiles {
       user: cur.user,
       device: {
         device_name: name,
-        description: text(body.description, "description", MAX_ABOUT_LENGTH, cur.device.description),
+        description: text(
+          body.description,
+          "description",
+          MAX_ABOUT_LENGTH,
+          cur.device.description,
+        ),
         avatar: avatarOf(body.avatar, "avatar", cur.device.avatar),
       },
     });
@@ -175,6 +191,7 @@ export class Profiles {
         receivedAt: this.o.now(),
       })
     );
+    this.#cache.delete(this.o.me);
     const full = { ...card, version };
     this.o.events.publish("profile_updated", { peer_id: this.o.me, profile: full });
     void this.o.mesh.flood(env, null);
@@ -204,6 +221,7 @@ export class Profiles {
       })
     );
     if (!stored) return "duplicate";
+    this.#cache.delete(env.origin);
     if (this.o.mesh.peers.get(env.origin) && card.user.display_name) {
       this.o.mesh.peers.upsert(env.origin, { name: card.user.display_name });
     }

@@ -56,7 +56,8 @@ export interface SyncOptions {
 
 /** True when `stream` may be exchanged with `peerId` (PROTOCOL §7.2). */
 export function sharedWith(stream: string, me: string, peerId: string): boolean {
-  return stream === BROADCAST_STREAM || stream.startsWith("c/") || stream === directStream(me, peerId);
+  return stream === BROADCAST_STREAM || stream.startsWith("c/") ||
+    stream === directStream(me, peerId);
 }
 
 /** Runs catch-up on links. */
@@ -66,7 +67,10 @@ export class SyncService {
   readonly #incoming = new Map<number, Record<string, Record<string, number>>>();
   readonly #sending = new Map<number, Promise<void>>();
   /** Summaries from peers not (yet) accepted, answered once they are. */
-  readonly #deferred = new Map<string, { link: Link; heads: Record<string, Record<string, number>> }>();
+  readonly #deferred = new Map<
+    string,
+    { link: Link; heads: Record<string, Record<string, number>> }
+  >();
   #closed = false;
 
   constructor(options: SyncOptions) {
@@ -83,7 +87,9 @@ export class SyncService {
     if (this.#closed || link.isClosed) return;
     const streams: Record<string, Record<string, number>> = {};
     for (const stream of this.#o.store.streams()) {
-      if (sharedWith(stream, this.#o.me, link.peerId)) streams[stream] = this.#o.store.heads(stream);
+      if (sharedWith(stream, this.#o.me, link.peerId)) {
+        streams[stream] = this.#o.store.heads(stream);
+      }
     }
     const direct = directStream(this.#o.me, link.peerId);
     streams[direct] ??= {};
@@ -133,7 +139,9 @@ export class SyncService {
     const acc = this.#incoming.get(link.id) ?? {};
     let streamCount = Object.keys(acc).length;
     for (const [stream, heads] of Object.entries(streams as Record<string, unknown>)) {
-      if (typeof heads !== "object" || heads === null || !sharedWith(stream, this.#o.me, link.peerId)) {
+      if (
+        typeof heads !== "object" || heads === null || !sharedWith(stream, this.#o.me, link.peerId)
+      ) {
         continue;
       }
       if (!(stream in acc) && ++streamCount > MAX_SUMMARY_STREAMS) break;

@@ -32,8 +32,10 @@ export async function runServe(
   ]);
   let node: CanopyNode | undefined;
   try {
+    const offset = settings.clockOffsetMs;
     node = await CanopyNode.open(settings, {
       log,
+      now: offset === 0 ? undefined : () => Date.now() + offset,
       askPassphrase: () => promptHidden("Passphrase for peer_identity.json: "),
     });
     const { http, mesh } = node.start();
@@ -56,8 +58,10 @@ export async function runServe(
           : "  Open the setup URL in a browser to create your account (the token is needed from other machines).",
       );
     }
+    // Listen for signals before saying Ready, so a stop right after it is clean.
+    const stopped = waitForSignal();
     out("Ready.");
-    await waitForSignal();
+    await stopped;
     log.info("shutting down");
     return 0;
   } finally {

@@ -59,6 +59,11 @@ export interface NodeSettings {
   readonly deviceId?: string;
   /** Encrypts peer_identity.json when set (CANOPY_PASSPHRASE). */
   readonly passphrase?: string;
+  /**
+   * Shifts this node's clock (CANOPY_CLOCK_OFFSET_MS, a testing aid: proves
+   * that nothing depends on clocks agreeing between nodes). Default 0.
+   */
+  readonly clockOffsetMs: number;
 }
 
 /** A parsed command line. */
@@ -114,6 +119,7 @@ export const ENV_VARS: readonly string[] = [
   "CANOPY_LOG_LEVEL",
   "CANOPY_DEVICE_ID",
   "CANOPY_PASSPHRASE",
+  "CANOPY_CLOCK_OFFSET_MS",
 ];
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -341,6 +347,13 @@ function freeze(
   const pick = <T>(key: string, fallback: T): T =>
     (fromFlags[key] ?? fromEnv[key] ?? fallback) as T;
   const passphrase = env.CANOPY_PASSPHRASE;
+  const offset = env.CANOPY_CLOCK_OFFSET_MS;
+  if (offset !== undefined && !/^-?\d{1,12}$/.test(offset.trim())) {
+    throw new ConfigError(
+      "CANOPY_CLOCK_OFFSET_MS",
+      `CANOPY_CLOCK_OFFSET_MS: expected a whole number of milliseconds, got "${offset}"`,
+    );
+  }
   const settings: NodeSettings = {
     host: pick("host", DEFAULTS.host),
     port: pick("port", DEFAULTS.port),
@@ -355,6 +368,7 @@ function freeze(
     logLevel: pick("logLevel", DEFAULTS.logLevel),
     deviceId: pick<string | undefined>("deviceId", undefined),
     passphrase: passphrase === undefined || passphrase === "" ? undefined : passphrase,
+    clockOffsetMs: offset === undefined ? 0 : Number(offset.trim()),
   };
   return Object.freeze({ command: Object.freeze(command), settings: Object.freeze(settings) });
 }

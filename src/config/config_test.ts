@@ -71,6 +71,7 @@ Deno.test("every flag, in both --flag value and --flag=value forms", () => {
       logLevel: "debug",
       deviceId: "laptop-1",
       passphrase: undefined,
+      clockOffsetMs: 0,
     },
   );
   assert.equal(parse(["--port", "0"]).settings.port, 0);
@@ -164,6 +165,8 @@ Deno.test("each invalid environment value names its variable", () => {
   rejects([], { CANOPY_HOST: "a b" }, "CANOPY_HOST", /host name/);
   rejects([], { CANOPY_NO_DISCOVERY: "sure" }, "CANOPY_NO_DISCOVERY", /true/);
   rejects([], { CANOPY_DEVICE_ID: "../x" }, "CANOPY_DEVICE_ID", /A-Z/);
+  rejects([], { CANOPY_CLOCK_OFFSET_MS: "3h" }, "CANOPY_CLOCK_OFFSET_MS", /milliseconds/);
+  assert.equal(parse([], { CANOPY_CLOCK_OFFSET_MS: "-7200000" }).settings.clockOffsetMs, -7200000);
 });
 
 Deno.test("keys and invite commands", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { memoryPair } from "./transport.ts";
-import { initiate, respond } from "./handshake.ts";
+import { initiate } from "./handshake.ts";
 import { Link, type LinkHandler, type LinkOptions } from "./link.ts";
 import { Counters } from "./counters.ts";
 import { respondAndWelcome, testIdentity } from "./_test_identity.ts";

@@ -26,6 +26,7 @@ import {
   type Envelope,
   isKnownKind,
   Kind,
+  type SignatureVerifier,
   streamFitsKind,
   verifyEnvelope,
   withTtl,
@@ -36,6 +37,8 @@ import type { SealCache } from "./seal_cache.ts";
 
 /** Per-endpoint dial deadline (ms). */
 export const DIAL_TIMEOUT_MS = 5_000;
+/** Longest wait between direct attempts to a peer reached through a relay (ms). */
+export const RELAY_DIRECT_RETRY_MS = 10_000;
 /** Frames a link may have waiting for window room before floods wait. */
 export const MAX_LINK_QUEUE = 1024;
 
@@ -45,7 +48,13 @@ export interface MeshTransport {
     hostname: string;
     port: number;
     onConnection: (conn: FrameConn) => void;
-  }): { hostname: string; port: number; close(): Promise<void> };
+  }): {
+    hostname: string;
+    port: number;
+    close(): Promise<void>;
+    /** Connections turned away before the handshake, by reason. */
+    readonly drops?: Readonly<Record<string, number>>;
+  };
   dial(url: string, options: { timeoutMs: number }): Promise<FrameConn>;
 }
 
@@ -83,6 +92,8 @@ export interface MeshOptions {
   readonly relaySeal?: SealCache;
   /** The current relay policy (SPEC §6). Default: broker_only. */
   readonly relayPolicy?: () => RelayPolicyName;
+  /** Checks envelope signatures (default: on the calling thread). */
+  readonly verify?: SignatureVerifier;
 }
 
 /** Outcome of a connection attempt. */
@@ -118,7 +129,7 @@ export class Mesh implements LinkHandler {
   readonly #dialing = new Map<string, Promise<ConnectResult>>();
   readonly #retries = new Map<string, RetryState>();
   readonly #controls = new Map<string, ControlHandler>();
-  #listener?: { hostname: string; port: number; close(): Promise<void> };
+  #listener?: ReturnType<MeshTransport["listen"]>;
   #closed = false;
   /** Relay routes and relaying (undefined without a `relaySeal`). */
   readonly relay?: Relay;
@@ -129,19 +140,28 @@ export class Mesh implements LinkHandler {
     this.counters = options.counters ?? new Counters();
     this.peers = new PeerTable(options.peerStore, this.#now);
     if (options.relaySeal) {
-      const relay = new Relay({
-        me: options.identity.peerId,
-        link: (id) => this.link(id),
-        x25519Of: (id) => this.peers.get(id)?.x25519Key ?? undefined,
-        deliver: (from, bytes) => this.#deliverRelayed(from, bytes),
-        counters: this.counters,
-        log: options.log,
-        now: this.#now,
-        onRouteChange: (peer, via, reason) => {
-          options.log.info(via ? "relay route added" : "relay route removed", { peer, via, reason });
-          options.observer?.onRouteChange?.(peer, via, reason);
+      const relay = new Relay(
+        {
+          me: options.identity.peerId,
+          link: (id) => this.link(id),
+          x25519Of: (id) => this.peers.get(id)?.x25519Key ?? undefined,
+          deliver: (from, bytes) => this.#deliverRelayed(from, bytes),
+          counters: this.counters,
+          log: options.log,
+          now: this.#now,
+          onRouteChange: (peer, via, reason) => {
+            options.log.info(via ? "relay route added" : "relay route removed", {
+              peer,
+              via,
+              reason,
+            });
+            if (via) this.#scheduleRetry(peer);
+            options.observer?.onRouteChange?.(peer, via, reason);
+          },
         },
-      }, options.relaySeal, options.relayPolicy ?? (() => "broker_only"));
+        options.relaySeal,
+        options.relayPolicy ?? (() => "broker_only"),
+      );
       this.relay = relay;
       for (const t of ["relay_offer", "route_withdraw"]) {
         this.handleControl(t, (link, m) => relay.onControl(link, m));
@@ -290,7 +310,9 @@ export class Mesh implements LinkHandler {
       const err = e as HandshakeError;
       this.counters.count(`handshake_${err.failure ?? "error"}`);
       this.#o.log.warn("handshake failed", { endpoint, reason: err.message });
-      conn.close(err.code ?? CloseCode.Normal, "handshake failed");
+      // The handshake already closed with its code; a peer that hung up gave us
+      // 1005/1006, which are received, never sent.
+      if (err.failure !== "closed") conn.close(err.code ?? CloseCode.Normal, "handshake failed");
       return { ok: false, error: err.message, attempts: [], peerId: expectedPeerId };
     } finally {
       this.#pendingConns.delete(conn);
@@ -321,7 +343,9 @@ export class Mesh implements LinkHandler {
         from: `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`,
         reason: err.message,
       });
-      conn.close(err.code ?? CloseCode.Normal, "handshake failed");
+      // The handshake already closed with its code; a peer that hung up gave us
+      // 1005/1006, which are received, never sent.
+      if (err.failure !== "closed") conn.close(err.code ?? CloseCode.Normal, "handshake failed");
     } finally {
       this.#pendingConns.delete(conn);
     }
@@ -424,7 +448,10 @@ export class Mesh implements LinkHandler {
     if (peer.endpoints.length === 0 || this.link(peerId)) return;
     const state = this.#retries.get(peerId) ?? { attempt: 0 };
     if (state.timer !== undefined) return;
-    const delay = backoffDelay(state.attempt, this.#o.backoff);
+    // While a relay carries the peer, keep trying to go direct at a steady pace (SPEC §6).
+    const delay = this.relay?.routes.has(peerId)
+      ? Math.min(backoffDelay(state.attempt, this.#o.backoff), RELAY_DIRECT_RETRY_MS)
+      : backoffDelay(state.attempt, this.#o.backoff);
     state.attempt++;
     state.timer = setTimeout(() => {
       state.timer = undefined;
@@ -555,7 +582,7 @@ export class Mesh implements LinkHandler {
       this.counters.count("unknown_kind");
       return undefined;
     }
-    if (!(await verifyEnvelope(env))) {
+    if (!(await verifyEnvelope(env, this.#o.verify))) {
       this.counters.count("bad_signature");
       return undefined;
     }
@@ -674,6 +701,7 @@ export class Mesh implements LinkHandler {
         ...l.stats,
       })),
       drops: this.counters.snapshot(),
+      listener_drops: { ...this.#listener?.drops },
     };
   }
 }

@@ -106,11 +106,12 @@ export class Relay {
 
   /** A RELAYED frame arrived on `link` (PROTOCOL §7.5). */
   async onRelayed(link: Link, to: string, from: string, sealed: Uint8Array): Promise<void> {
-    if (from !== link.peerId) {
-      this.host.counters.count("relay_spoofed");
-      return;
-    }
     if (to === this.host.me) {
+      // The last hop: it must come from the relay we accepted for `from`.
+      if (this.routes.get(from) !== link.peerId) {
+        this.host.counters.count("relay_unexpected");
+        return;
+      }
       let bytes: Uint8Array;
       try {
         bytes = await this.seal.open(sealed, relayAad(from, to));
@@ -119,6 +120,10 @@ export class Relay {
         return;
       }
       await this.host.deliver(from, bytes);
+      return;
+    }
+    if (from !== link.peerId) {
+      this.host.counters.count("relay_spoofed");
       return;
     }
     const next = this.host.link(to);
@@ -158,7 +163,10 @@ export class Relay {
   }
 
   /** Sends an envelope to `target` through its relay; undefined without a usable route. */
-  sendVia(target: string, bytes: Uint8Array): { admitted: Promise<boolean>; acked: Promise<boolean> } | undefined {
+  sendVia(
+    target: string,
+    bytes: Uint8Array,
+  ): { admitted: Promise<boolean>; acked: Promise<boolean> } | undefined {
     const relay = this.routes.get(target);
     const link = relay ? this.host.link(relay) : undefined;
     const key = this.host.x25519Of(target);
@@ -191,7 +199,11 @@ export class Relay {
       if (a !== peerId && b !== peerId) continue;
       const other = a === peerId ? b : a;
       this.#pairs.delete(Relay.#pair(a, b));
-      this.host.link(other)?.sendControl({ t: "route_withdraw", peer: peerId, reason: "link lost" });
+      this.host.link(other)?.sendControl({
+        t: "route_withdraw",
+        peer: peerId,
+        reason: "link lost",
+      });
     }
   }
 }

@@ -14,13 +14,14 @@ import type { ApiDeps, InviteView, StatusView } from "../api/ports.ts";
 import { encodeInvite } from "../identity/invite.ts";
 import { type NodeIdentity, openIdentity } from "../identity/identity.ts";
 import { loadOrCreateIdentity } from "../identity/identity_file.ts";
-import { advertisedEndpoints, type InterfaceAddress } from "../mesh/endpoints.ts";
+import { advertisedEndpoints, type InterfaceAddress, isLoopback } from "../mesh/endpoints.ts";
 import { ApiKeysRepo } from "../store/api_keys_repo.ts";
 import { AtRestCipher } from "../store/at_rest.ts";
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "../store/migrations.ts";
 import { SettingsRepo } from "../store/settings_repo.ts";
 import { Database } from "../store/sqlite.ts";
 import { randomBytes } from "../crypto/mod.ts";
+import { VerifyPool } from "../crypto/verify_pool.ts";
 import { toBase64Url } from "../util/base64url.ts";
 import { bug } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
@@ -37,7 +38,8 @@ import { Introductions } from "../chat/introductions.ts";
 import { Broker } from "../chat/broker.ts";
 import { ChannelsRepo } from "../store/channels_repo.ts";
 import { ProfilesRepo } from "../store/profiles_repo.ts";
-import { bindingMessage, type LocalIdentity } from "../mesh/handshake.ts";
+import { bindingMessage, type LocalIdentity, PROTO_RANGE } from "../mesh/handshake.ts";
+import { Discovery, type MdnsTransport, multicastDns } from "../discovery/mod.ts";
 import { Counters } from "../mesh/counters.ts";
 import { Mesh, type MeshTransport } from "../mesh/mesh.ts";
 import type { Link, LinkOptions } from "../mesh/link.ts";
@@ -65,6 +67,8 @@ export interface NodeOptions {
   readonly linkOptions?: LinkOptions;
   /** Reconnect backoff (tests shorten it). */
   readonly backoff?: BackoffOptions;
+  /** The mDNS socket for LAN discovery (default: UDP 5353 through multicast-dns). */
+  readonly mdns?: MdnsTransport;
 }
 
 /** Where the node ended up listening. */
@@ -72,6 +76,13 @@ export interface NodeAddresses {
   readonly http: { hostname: string; port: number };
   readonly mesh: { hostname: string; port: number };
 }
+
+/**
+ * Signature-verification worker threads: one per spare core (at least one,
+ * at most four). Every received envelope is verified, and off the main
+ * thread that work runs beside storage and networking.
+ */
+export const VERIFY_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1));
 
 /** Settings key of the relay policy chosen through the API/UI. */
 export const RELAY_POLICY_SETTING = "relay_policy";
@@ -131,10 +142,12 @@ export class CanopyNode {
   #mesh?: Mesh;
   #messaging?: Messaging;
   #peers?: PeersService;
+  #discovery?: Discovery;
   #sync?: SyncService;
   #profiles?: Profiles;
   #channels?: Channels;
   #intros?: Introductions;
+  #verifier?: VerifyPool;
   #broker?: Broker;
   readonly #router = new EnvelopeRouter(this.counters);
   #closed = false;
@@ -204,8 +217,11 @@ export class CanopyNode {
       endpoints: () => this.endpoints(),
     };
     const seal = new SealCache(this.identity.agreement, now);
+    this.#verifier = new VerifyPool(VERIFY_WORKERS);
+    const verifier = this.#verifier;
     const mesh = new Mesh({
       identity: local,
+      verify: (pub, msg, sig) => verifier.verify(pub, msg, sig),
       relaySeal: seal,
       relayPolicy: () => this.#relayPolicy,
       transport: this.options.transport ?? wsTransport({
@@ -313,7 +329,8 @@ export class CanopyNode {
       counters: this.counters,
       now,
       deviceName: () => profiles.mine().device.device_name,
-      displayName: (id) => profiles.cardOf(id)?.user.display_name || mesh.peers.get(id)?.name || null,
+      displayName: (id) =>
+        profiles.cardOf(id)?.user.display_name || mesh.peers.get(id)?.name || null,
     });
     this.#intros = new Introductions({
       me: this.identity.peerId,
@@ -325,7 +342,10 @@ export class CanopyNode {
       assists: () => this.#relayPolicy !== "off",
       nameOf: (id) => {
         const card = profiles.cardOf(id);
-        return { display: card?.user.display_name || null, device: card?.device.device_name || null };
+        return {
+          display: card?.user.display_name || null,
+          device: card?.device.device_name || null,
+        };
       },
       routeOf: (id) => mesh.routeOf(id),
     });
@@ -355,6 +375,7 @@ export class CanopyNode {
       mesh,
       events: this.events,
       cardOf: (id) => profiles.cardOf(id),
+      discovered: () => this.#discovery?.peers() ?? [],
     });
     const app = createHttpApp(this.apiDeps(), log.child("http"), {
       hostNames: ownHostNames(this.settings),
@@ -373,11 +394,61 @@ export class CanopyNode {
     }
     mesh.start();
     messaging.start();
+    this.#startDiscovery(log);
     log.info("listening", {
       http: `${this.#http.hostname}:${this.#http.port}`,
       mesh: `${this.#meshAddr.hostname}:${this.#meshAddr.port}`,
     });
     return this.addresses;
+  }
+
+  /**
+   * Advertises the mesh port on the LAN and browses for other nodes (SPEC §7).
+   * mDNS problems are logged once by the service and never stop the node.
+   */
+  #startDiscovery(log: Logger): void {
+    if (!this.settings.discovery) {
+      log.info("LAN discovery is off (--no-discovery / CANOPY_NO_DISCOVERY)");
+      return;
+    }
+    const discovery = new Discovery({
+      peerId: this.identity.peerId,
+      ed25519PublicKey: this.identity.ed25519PublicKey,
+      x25519PublicKey: this.identity.x25519PublicKey,
+      protocolVersion: PROTO_RANGE[1],
+      meshPort: this.#meshAddr!.port,
+      deviceName: () => this.#profiles?.mine().device.device_name ?? defaultDeviceName(),
+      addresses: () => this.#lanAddresses(),
+      // A mesh on loopback cannot be reached from the LAN: browse, but do not advertise.
+      advertise: !isLoopback(this.settings.meshHost),
+      transport: this.options.mdns ?? multicastDns(),
+      log: log.child("discovery"),
+      observer: {
+        onDiscovered: (peer, change) =>
+          this.events.publish("peer_discovered", {
+            peer: this.#peers!.discoveredView(peer),
+            change,
+          }),
+        onLost: (peer, reason) =>
+          this.events.publish("peer_lost", {
+            peer_id: peer.peerId,
+            instance: peer.instance,
+            name: peer.name,
+            reason,
+          }),
+      },
+    });
+    this.#discovery = discovery;
+    void discovery.start();
+  }
+
+  /** The addresses put in mDNS A/AAAA records: the hosts of the interface endpoints. */
+  #lanAddresses(): string[] {
+    return advertisedEndpoints({
+      meshHost: this.settings.meshHost,
+      meshPort: this.#meshAddr?.port ?? this.settings.meshPort,
+      interfaces: (this.options.interfaces ?? osInterfaces)(),
+    }).map((e) => new URL(e).hostname.replace(/^\[|\]$/g, ""));
   }
 
   /** The mesh (after `start`). */
@@ -490,6 +561,7 @@ export class CanopyNode {
         relaying_for: this.#mesh?.relay?.relayingFor() ?? [],
         ...this.#mesh?.diagnostics(),
       },
+      discovery: this.#discovery?.diagnostics() ?? { state: "off" },
       messages: this.messagesRepo.countByKind(),
       storage: {
         schema_version: schemaVersion(this.db),
@@ -529,7 +601,10 @@ export class CanopyNode {
       events: this.events,
       profiles: {
         user: () => ({ ...this.#profiles!.mine().user, version: this.#profiles!.mine().version }),
-        device: () => ({ ...this.#profiles!.mine().device, version: this.#profiles!.mine().version }),
+        device: () => ({
+          ...this.#profiles!.mine().device,
+          version: this.#profiles!.mine().version,
+        }),
         updateUser: async (body) => {
           const card = await this.#profiles!.updateUser(body);
           return { ...card.user, version: card.version };
@@ -561,9 +636,12 @@ export class CanopyNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Goodbye packets go out while the mesh port is still open (RFC 6762 §10.1).
+    await this.#discovery?.close();
     this.#sync?.close();
     await this.#messaging?.close();
     await Promise.allSettled([this.#http?.close(), this.#mesh?.close()]);
+    this.#verifier?.close();
     try {
       this.db.checkpoint();
     } catch (e) {

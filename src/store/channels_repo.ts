@@ -47,7 +47,9 @@ export class ChannelsRepo {
   }
 
   all(): StoredChannel[] {
-    return this.db.all<Raw>("SELECT * FROM channels ORDER BY created_at, id").map((r) => this.#row(r));
+    return this.db.all<Raw>("SELECT * FROM channels ORDER BY created_at, id").map((r) =>
+      this.#row(r)
+    );
   }
 
   /** Stores metadata if newer than what is held; returns whether it was. */

@@ -92,7 +92,9 @@ const COLUMNS = `rowid, id, kind, stream, origin, seq, origin_ts, received_at, r
 
 /** Repository over `messages` and `stream_heads`. */
 export class MessagesRepo {
-  constructor(private readonly db: Database, private readonly cipher: AtRestCipher) {}
+  constructor(private readonly db: Database, private readonly cipher: AtRestCipher) {
+    db.onRollback(() => this.#heads.clear());
+  }
 
   #view(r: Raw): StoredMessage {
     const hex = toHex(r.id);
@@ -150,12 +152,41 @@ export class MessagesRepo {
       m.fromPending ? 1 : 0,
     );
     if (r.changes === 0) return false;
+    this.#lastRowid = r.lastInsertRowid;
     this.#advanceHead(m.stream, m.origin, m.seq);
     return true;
   }
 
+  #lastRowid = 0;
+
+  /** `insert`, returning the stored row as `get` would (without reading it back), or undefined. */
+  insertReturning(m: NewMessage): StoredMessage | undefined {
+    if (!this.insert(m)) return undefined;
+    return {
+      rowid: this.#lastRowid,
+      id: m.id,
+      kind: m.kind,
+      stream: m.stream,
+      origin: m.origin,
+      seq: m.seq,
+      originTs: m.originTs,
+      receivedAt: m.receivedAt,
+      recipient: m.recipient,
+      peer: m.peer,
+      channelId: m.channelId,
+      content: m.content,
+      state: m.state,
+      stateAt: m.state ? m.receivedAt : null,
+      fromPending: m.fromPending,
+    };
+  }
+
+  /** Heads read from or written to `stream_heads`, by "stream origin" (a cache of the table). */
+  readonly #heads = new Map<string, { contiguous: number; max_seq: number }>();
+
   #advanceHead(stream: string, origin: string, seq: number): void {
-    const head = this.db.get<{ contiguous: number; max_seq: number }>(
+    const cacheKey = `${stream} ${origin}`;
+    const head = this.#heads.get(cacheKey) ?? this.db.get<{ contiguous: number; max_seq: number }>(
       "SELECT contiguous, max_seq FROM stream_heads WHERE stream = ? AND origin = ?",
       stream,
       origin,
@@ -187,6 +218,8 @@ export class MessagesRepo {
       contiguous,
       maxSeq,
     );
+    if (this.#heads.size >= 50_000) this.#heads.clear();
+    this.#heads.set(cacheKey, { contiguous, max_seq: maxSeq });
   }
 
   /** The highest seq `origin` used in `stream` (0 when none). */

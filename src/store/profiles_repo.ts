@@ -44,7 +44,8 @@ export class ProfilesRepo {
 
   /** The seq of the stored card (0 when none). */
   seq(peerId: string): number {
-    return this.db.get<{ seq: number }>("SELECT seq FROM profiles WHERE peer_id = ?", peerId)?.seq ?? 0;
+    return this.db.get<{ seq: number }>("SELECT seq FROM profiles WHERE peer_id = ?", peerId)
+      ?.seq ?? 0;
   }
 
   all(): StoredCard[] {

@@ -12,6 +12,12 @@ import { CanopyError } from "../util/errors.ts";
 
 /** Milliseconds a writer waits for a lock held by another process. */
 export const BUSY_TIMEOUT_MS = 5000;
+/** A commit this recent (ms) means the store is busy… */
+export const BATCH_BUSY_WINDOW_MS = 5;
+/** …and the next group commit waits this long (ms) to gather more writes. */
+export const BATCH_BUSY_DELAY_MS = 2;
+/** A group commit never holds more jobs than this; it is flushed at once. */
+export const BATCH_MAX_JOBS = 512;
 /** Prepared statements kept per connection. */
 export const STATEMENT_CACHE_SIZE = 256;
 
@@ -121,6 +127,7 @@ export class Database {
       return result;
     } catch (e) {
       this.#depth--;
+      for (const hook of this.#rollbackHooks) hook();
       try {
         this.exec(
           this.#depth === 0 ? "ROLLBACK" : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`,
@@ -142,18 +149,28 @@ export class Database {
   batch<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (this.#batch.length === 1) this.#flushTimer = setTimeout(() => this.#flush(), 0);
+      if (this.#batch.length === 1) {
+        // Idle: commit on the next turn of the event loop. Busy (a commit
+        // just happened): wait a moment so more writes share one commit.
+        const busy = performance.now() - this.#lastFlush < BATCH_BUSY_WINDOW_MS;
+        this.#flushTimer = setTimeout(() => this.#flush(), busy ? BATCH_BUSY_DELAY_MS : 0);
+      } else if (this.#batch.length >= BATCH_MAX_JOBS) {
+        this.#flush();
+      }
     });
   }
 
   #batch: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
+  #lastFlush = -Infinity;
+
   #flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const jobs = this.#batch.splice(0);
     if (jobs.length === 0) return;
+    this.#lastFlush = performance.now();
     const results: unknown[] = [];
     try {
       this.transaction(() => {
@@ -171,6 +188,13 @@ export class Database {
       return;
     }
     jobs.forEach((job, i) => job.resolve(results[i]));
+  }
+
+  #rollbackHooks: (() => void)[] = [];
+
+  /** Registers a callback run whenever a transaction rolls back (caches drop their state). */
+  onRollback(hook: () => void): void {
+    this.#rollbackHooks.push(hook);
   }
 
   /** Writes the WAL back into the main file (used at shutdown and by tests). */

@@ -139,3 +139,39 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
 }
+
+/** Every message matching `query` (e.g. "?type=broadcast") across all pages, newest first. */
+export async function allMessages(node: TestNode, query = "", path = "/messages"): Promise<Msg[]> {
+  const out: Msg[] = [];
+  const params = new URLSearchParams(query.replace(/^\?/, ""));
+  params.set("limit", "500");
+  for (let page = 0; page < 10_000; page++) {
+    const res = await api<{ messages: Msg[]; next_cursor: number | null }>(node, `${path}?${params}`);
+    assert.equal(res.status, 200, res.text);
+    out.push(...res.json.messages);
+    if (res.json.next_cursor === null) return out;
+    params.set("cursor", String(res.json.next_cursor));
+  }
+  throw new Error("too many pages");
+}
+
+/** Runs `count` jobs with at most `concurrency` at a time; each gets its index. */
+export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) await job(next++);
+  }));
+}
+
+/** Sends through the API, waiting and retrying when the node answers 429. */
+export async function sendWithRetry(node: TestNode, path: string, body: unknown): Promise<Record<string, unknown>> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const res = await api(node, path, body);
+    if (res.status !== 429) {
+      assert.ok(res.status === 200 || res.status === 201, res.text);
+      return res.json;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${path}: still 429 after 200 attempts`);
+}

@@ -59,6 +59,66 @@ export class Netns {
     await ip("-n", b, "link", "set", vb, "up");
   }
 
+  /**
+   * A LAN segment: a bridge inside a namespace of its own (so nothing on it,
+   * multicast included, can reach the host). Returns that namespace; plug
+   * hosts into it with `attach`.
+   */
+  async bridge(label: string): Promise<string> {
+    const ns = await this.host(label);
+    await ip("-n", ns, "link", "add", "br0", "type", "bridge");
+    // Flood multicast to every port: no IGMP snooping surprises in tests.
+    await ip("-n", ns, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0");
+    await ip("-n", ns, "link", "set", "br0", "up");
+    return ns;
+  }
+
+  /**
+   * Plugs a host namespace into a bridge from `bridge()` with a veth pair,
+   * gives it `addr` (CIDR) and routes multicast (224.0.0.0/4, mDNS) out of
+   * that link.
+   */
+  async attach(bridgeNs: string, ns: string, addr: string): Promise<void> {
+    const n = this.#names.length + Math.floor(Math.random() * 10000);
+    const host = `vh${n}`;
+    const port = `vp${n}`;
+    await ip(
+      "link",
+      "add",
+      host,
+      "netns",
+      ns,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      port,
+      "netns",
+      bridgeNs,
+    );
+    await ip("-n", bridgeNs, "link", "set", port, "master", "br0");
+    await ip("-n", bridgeNs, "link", "set", port, "up");
+    await ip("-n", ns, "addr", "add", addr, "dev", host);
+    await ip("-n", ns, "link", "set", host, "up");
+    await ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", host);
+  }
+
+  /**
+   * Links a namespace to the test's own (root) namespace with a veth pair —
+   * a management path so the test can reach a node's HTTP API. The pair
+   * disappears with the namespace.
+   */
+  async linkToRoot(ns: string, rootAddr: string, nsAddr: string): Promise<void> {
+    const n = Math.floor(Math.random() * 1e6);
+    const vr = `vr${n}`;
+    const vn = `vn${n}`;
+    await ip("link", "add", vr, "type", "veth", "peer", "name", vn, "netns", ns);
+    await ip("addr", "add", rootAddr, "dev", vr);
+    await ip("-n", ns, "addr", "add", nsAddr, "dev", vn);
+    await ip("link", "set", vr, "up");
+    await ip("-n", ns, "link", "set", vn, "up");
+  }
+
   /** Runs `ip` inside a namespace (e.g. to add a route). */
   exec(ns: string, ...args: string[]): Promise<string> {
     return ip("-n", ns, ...args);

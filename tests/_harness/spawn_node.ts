@@ -38,6 +38,8 @@ export interface SpawnedNode {
   /** Sends a signal and waits for the exit code. */
   stop(signal?: Deno.Signal): Promise<number>;
   readonly exited: Promise<Deno.CommandStatus>;
+  /** Process id of the node (for memory inspection). */
+  readonly pid: number;
 }
 
 /** Default serve arguments for tests: loopback only, ephemeral ports. */
@@ -160,6 +162,7 @@ export async function spawnNode(options: SpawnOptions = {}): Promise<SpawnedNode
     stdout,
     stderr: () => stderr,
     exited,
+    pid: child.pid,
     stop(signal: Deno.Signal = "SIGTERM") {
       return stopping ??= (async () => {
         try {

@@ -26,16 +26,23 @@ export function channelRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
   app.get("/:id/messages", read, (c) => {
     const q = c.req.query();
-    const messages = deps.channels.posts(c.req.param("id"), {
+    const { messages, nextCursor } = deps.channels.posts(c.req.param("id"), {
       sinceMs: timeParam(q, "since"),
       beforeMs: timeParam(q, "before"),
+      cursor: optInt(q, "cursor", 1, Number.MAX_SAFE_INTEGER),
       limit: optInt(q, "limit", 1, MAX_LIMIT) ?? DEFAULT_LIMIT,
     });
-    return c.json({ messages, count: messages.length });
+    return c.json({ messages, count: messages.length, next_cursor: nextCursor });
   });
   app.post("/:id/messages", write, async (c) => {
     const body = await readJsonObject(c);
-    return c.json(await deps.channels.post(c.req.param("id"), str(body, "content", { max: 65_536, trim: false })), 201);
+    return c.json(
+      await deps.channels.post(
+        c.req.param("id"),
+        str(body, "content", { max: 65_536, trim: false }),
+      ),
+      201,
+    );
   });
   return app;
 }

@@ -1,14 +1,14 @@
 /**
  * `GET /events`: Server-Sent Events (SPEC §8) — messages, delivery states,
  * peers connecting, disconnecting or asking to connect. A comment line every
- * 15 s keeps proxies from closing the stream; a listener is removed as soon
- * as its client goes away.
+ * 15 s keeps proxies from closing the stream (and re-checks the caller's
+ * credentials); a listener is removed as soon as its client goes away.
  * @module
  */
 import { Hono } from "hono";
 import type { ApiEnv } from "../env.ts";
 import type { ApiDeps } from "../ports.ts";
-import { requirePermission } from "../auth.ts";
+import { requirePermission, stillAuthenticated } from "../auth.ts";
 
 /** Interval of keep-alive comments (ms). */
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -36,7 +36,20 @@ export function eventRoutes(deps: ApiDeps, heartbeatMs = SSE_HEARTBEAT_MS): Hono
         const unsubscribe = deps.events.subscribe((event) => {
           send(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
         });
-        const timer = setInterval(() => send(`: keep-alive\n\n`), heartbeatMs);
+        const timer = setInterval(() => {
+          // Credentials are checked again at each beat: a revoked key or an
+          // ended session (logout, password change, expiry) stops its stream.
+          if (!stillAuthenticated(deps.auth, c)) {
+            cleanup();
+            try {
+              controller.close();
+            } catch {
+              // already closed
+            }
+            return;
+          }
+          send(`: keep-alive\n\n`);
+        }, heartbeatMs);
         cleanup = () => {
           clearInterval(timer);
           unsubscribe();

@@ -39,15 +39,16 @@ export function messageRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (q.type !== undefined && q.type !== "direct" && q.type !== "broadcast") {
       throw invalidField("type", "type must be direct or broadcast");
     }
-    const messages = deps.messages.list({
+    const { messages, nextCursor } = deps.messages.list({
       peerId: q.peer_id,
       channelId: q.channel_id,
       type: q.type as "direct" | "broadcast" | undefined,
       sinceMs: timeParam(q, "since"),
       beforeMs: timeParam(q, "before"),
+      cursor: optInt(q, "cursor", 1, Number.MAX_SAFE_INTEGER),
       limit: optInt(q, "limit", 1, MAX_LIMIT) ?? DEFAULT_LIMIT,
     });
-    return c.json({ messages, count: messages.length });
+    return c.json({ messages, count: messages.length, next_cursor: nextCursor });
   });
   return app;
 }

@@ -72,6 +72,11 @@ export function p2pRoutes(deps: ApiDeps): Hono<ApiEnv> {
     });
   });
   app.post(
+    "/connect_discovered",
+    manage,
+    async (c) => c.json(await deps.peers.connectDiscovered(peerIdField(await readJsonObject(c)))),
+  );
+  app.post(
     "/reconnect",
     manage,
     async (c) => c.json(await deps.peers.reconnect(peerIdField(await readJsonObject(c)))),

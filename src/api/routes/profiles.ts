@@ -15,7 +15,11 @@ export function profileRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const any = requirePermission(deps.auth);
   const manage = requirePermission(deps.auth, "MANAGE_PEERS");
   app.get("/profile", any, (c) => c.json(deps.profiles.user()));
-  app.post("/profile", manage, async (c) => c.json(await deps.profiles.updateUser(await readJsonObject(c))));
+  app.post(
+    "/profile",
+    manage,
+    async (c) => c.json(await deps.profiles.updateUser(await readJsonObject(c))),
+  );
   app.get("/device/profile", any, (c) => c.json(deps.profiles.device()));
   app.post(
     "/device/profile",

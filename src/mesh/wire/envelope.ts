@@ -92,7 +92,10 @@ function checkDraft(d: EnvelopeDraft): void {
     throw new RangeError(`envelope: stream "${d.stream}"`);
   }
   const to = d.to ?? "";
-  if (to.length !== 0 && to.length !== 16) throw new RangeError(`envelope: to "${to}"`);
+  if (to.length !== 0 && !/^[\x21-\x7e]{16}$/.test(to)) throw new RangeError(`envelope: to "${to}"`);
+  if (!Number.isInteger(d.kind) || d.kind < 1 || d.kind > 255) {
+    throw new RangeError(`envelope: kind must be 1-255, got ${d.kind}`);
+  }
   if (d.body.length > MAX_BODY_LENGTH) throw new RangeError(`envelope: body of ${d.body.length}`);
   const ttl = d.ttl ?? DEFAULT_TTL;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new RangeError(`envelope: ttl ${ttl}`);
@@ -182,9 +185,16 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | string {
   };
 }
 
+/** Checks one Ed25519 signature (the calling thread, or a worker pool). */
+export type SignatureVerifier = (
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+) => Promise<boolean>;
+
 /** Verifies the origin's signature (PROTOCOL §4.2). */
-export function verifyEnvelope(env: Envelope): Promise<boolean> {
-  return ed25519Verify(env.originKey, signedBytes(env.bytes), env.signature);
+export function verifyEnvelope(env: Envelope, verify: SignatureVerifier = ed25519Verify): Promise<boolean> {
+  return verify(env.originKey, signedBytes(env.bytes), env.signature);
 }
 
 /** A copy of the envelope's bytes with another TTL (for forwarding). */

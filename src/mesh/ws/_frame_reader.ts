@@ -10,21 +10,16 @@
  * the reusable buffer never grows and no payload is copied twice.
  * @module
  */
-import {
-  CLOSE,
-  type FrameError,
-  frameError,
-  NEED_MORE,
-  OPCODE,
-  type Opcode,
-  parseFrameHeader,
-  unmask,
-} from "./frame.ts";
+import { CLOSE, type FrameError, frameError } from "./close.ts";
+import { NEED_MORE, OPCODE, type Opcode, parseFrameHeader, unmask } from "./frame.ts";
 
 /** One frame with its payload unmasked and owned by the caller. */
 export interface Frame {
+  /** Last frame of its message. */
   readonly fin: boolean;
+  /** Frame type (§5.2). */
   readonly opcode: Opcode;
+  /** Unmasked payload, a fresh array. */
   readonly payload: Uint8Array;
 }
 
@@ -48,6 +43,7 @@ export class FrameReader {
   #start = 0;
   #end = 0;
 
+  /** A reader over `source`, starting with `options.leftover`. */
   constructor(
     source: { read(p: Uint8Array): Promise<number | null> },
     options: FrameReaderOptions,
@@ -97,7 +93,7 @@ export class FrameReader {
       }
       const payload = await this.#payload(h.payloadLength);
       if (payload === null) return null;
-      if (h.maskKey) unmask(payload, h.maskKey);
+      if (h.maskKey !== null) unmask(payload, h.maskKey);
       return { fin: h.fin, opcode: h.opcode, payload };
     }
   }

@@ -8,7 +8,9 @@
 
 /** The part of `Deno.Conn` these loops need (a fake in tests). */
 export interface ByteStream {
+  /** Reads into `p`; the count, or null at end of stream. */
   read(p: Uint8Array): Promise<number | null>;
+  /** Writes from `p`; the count written (maybe less than all). */
   write(p: Uint8Array): Promise<number>;
 }
 

@@ -1,8 +1,9 @@
 /**
- * Pings we sent and wait for (RFC 6455 §5.5.2, §5.5.3). Each ping carries 8
- * random bytes; the pong that echoes them settles it with the round-trip
- * time. A pong matching nothing is ignored, as §5.5.3 allows. Every wait has
- * a timer, and `rejectAll` clears them all.
+ * Pings both ways (RFC 6455 §5.5.2, §5.5.3). `PingTracker`: the pings we
+ * sent; each carries 8 random bytes, and the pong that echoes them settles it
+ * with the round-trip time; a pong matching nothing is ignored (§5.5.3).
+ * Every wait has a timer, and `rejectAll` clears them all. `PongResponder`:
+ * answers the peer's pings with at most one pong waiting for the socket.
  * @module
  */
 import { WsError } from "./errors.ts";
@@ -54,5 +55,38 @@ export class PingTracker {
       p.reject(error());
     }
     this.#pending.clear();
+  }
+}
+
+/**
+ * Answers the peer's pings (§5.5.2). At most one pong waits for the socket:
+ * while it does, only the most recent ping is remembered and answered next
+ * (§5.5.3), so a peer that pings without reading cannot grow our write queue.
+ */
+export class PongResponder {
+  #send: (payload: Uint8Array) => Promise<void>;
+  #active: () => boolean;
+  #pending = false;
+  #next: Uint8Array | null = null;
+
+  /** `send` queues a pong; `active` tells whether pongs may still be sent. */
+  constructor(send: (payload: Uint8Array) => Promise<void>, active: () => boolean) {
+    this.#send = send;
+    this.#active = active;
+  }
+
+  /** Answers the ping with this payload, now or after the pong in flight. */
+  answer(payload: Uint8Array): void {
+    if (this.#pending) {
+      this.#next = payload;
+      return;
+    }
+    this.#pending = true;
+    this.#send(payload).then(() => {
+      this.#pending = false;
+      const next = this.#next;
+      this.#next = null;
+      if (next && this.#active()) this.answer(next);
+    }, () => {});
   }
 }

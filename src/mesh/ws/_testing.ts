@@ -15,10 +15,13 @@ export const TEST_PATH = "/canopy/mesh";
 
 /** A loopback server and the server side of each connection, in accept order. */
 export interface TestServer {
+  /** The running server. */
   server: WsServer;
+  /** ws:// URL of {@link TEST_PATH} on it. */
   url: string;
   /** The next accepted connection. */
   next(): Promise<WsConnWithPing>;
+  /** Closes the server and its connections. */
   close(): Promise<void>;
 }
 
@@ -65,8 +68,11 @@ export async function within<T, U>(p: Promise<T>, ms: number, onTimeout: U): Pro
   }
 }
 
-/** Sends raw bytes and returns the server's answer head and what followed it. */
-export async function rawRequest(port: number, request: string | Uint8Array) {
+/** Opens a TCP connection, writes `request` as is, and returns the connection. */
+export async function rawRequest(
+  port: number,
+  request: string | Uint8Array,
+): Promise<Deno.TcpConn> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await writeAll(conn, typeof request === "string" ? new TextEncoder().encode(request) : request);
   return conn;
@@ -122,7 +128,7 @@ export function parseFrames(
     if (r.kind !== "header") throw new Error(`parseFrames: ${JSON.stringify(r)}`);
     const h = r.header;
     const payload = bytes.slice(at + h.headerLength, at + h.headerLength + h.payloadLength);
-    if (h.maskKey) unmask(payload, h.maskKey);
+    if (h.maskKey !== null) unmask(payload, h.maskKey);
     out.push({ opcode: h.opcode, fin: h.fin, payload });
     at += h.headerLength + h.payloadLength;
   }

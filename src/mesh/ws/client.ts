@@ -42,9 +42,11 @@ export interface DialWsOptions extends WsConnTunables {
 
 /** Where a URL dials. */
 export interface WsTarget {
+  /** True for wss:// (TLS). */
   readonly secure: boolean;
   /** Host name or IP, IPv6 without brackets. */
   readonly hostname: string;
+  /** TCP port: the URL's, or 80 / 443. */
   readonly port: number;
   /** The `Host` header value (§4.1 item 4). */
   readonly host: string;

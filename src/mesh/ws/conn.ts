@@ -4,8 +4,8 @@
  *
  * Reading is pull-based: frames are read only while someone waits in
  * `receive()` (or on a `ping()`, or while closing), so a slow consumer slows
- * its peer through TCP instead of filling memory. Writes are queued and
- * written by one loop, never interleaved; frames queued while a write is in
+ * its peer through TCP instead of filling memory. Writes go through one loop
+ * (`_writer.ts`), never interleaved; frames queued while a write is in
  * flight go out together in the next one. Pings are answered, fragmented
  * messages reassembled under the same cap, and any violation closes the
  * connection with the matching code (§7.1.7, §7.4.1).
@@ -19,18 +19,15 @@
  */
 import { MessageAssembler } from "./_assembler.ts";
 import { FrameReader } from "./_frame_reader.ts";
-import type { ByteStream } from "./_io.ts";
-import { PingTracker } from "./_pings.ts";
+import { PingTracker, PongResponder } from "./_pings.ts";
 import { FrameWriter } from "./_writer.ts";
 import { WsError } from "./errors.ts";
-import {
-  CLOSE,
-  encodeClosePayload,
-  isValidCloseCode,
-  OPCODE,
-  type Opcode,
-  parseClosePayload,
-} from "./frame.ts";
+import { CLOSE, encodeClosePayload, isValidCloseCode, parseClosePayload } from "./close.ts";
+import { OPCODE, type Opcode } from "./frame.ts";
+import type { CloseInfo, WsConnOptions, WsConnWithPing, WsSocket } from "./types.ts";
+
+export type * from "./types.ts";
+export { pickTunables } from "./types.ts";
 
 /** Largest message (and so frame) accepted or sent: 1 MiB (SPEC §4.2). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -42,75 +39,6 @@ export const PING_TIMEOUT_MS = 10_000;
 export const READ_BUFFER_BYTES = 64 * 1024;
 /** Queued frames are joined into one write up to this many bytes. */
 export const WRITE_BATCH_BYTES = 64 * 1024;
-
-/** How a connection ended. */
-export interface CloseInfo {
-  /** The close code (§7.4): ours if we closed, the peer's if it did, 1006 if TCP just ended. */
-  code: number;
-  reason: string;
-  /** True when the peer started the close, or the connection was lost. */
-  byPeer: boolean;
-}
-
-/** A binary-message connection. The mesh session depends on this interface only. */
-export interface WsConn {
-  readonly remoteAddr: { hostname: string; port: number };
-  /** Sends one binary message. Resolves once written to the socket (this is the backpressure). Rejects if closed. */
-  send(data: Uint8Array): Promise<void>;
-  /** Resolves with the next complete binary message, or null once the connection is closed. Pull-based: while nobody calls receive(), nothing more is read from the socket (TCP backpressure). */
-  receive(): Promise<Uint8Array | null>;
-  /** Starts the close handshake (§7.1.2) with a code and a short reason; idempotent; force-closes the socket after a deadline. */
-  close(code?: number, reason?: string): void;
-  readonly closed: Promise<CloseInfo>;
-}
-
-/** A {@link WsConn} that can also measure the link with a ping (§5.5.2). */
-export interface WsConnWithPing extends WsConn {
-  /** Sends a ping and resolves with the round trip in ms when its pong comes back. Rejects with a `WsError` ("timeout", "closed"). */
-  ping(timeoutMs?: number): Promise<number>;
-}
-
-/** Options of {@link openWsConn}. */
-export interface WsConnOptions {
-  /** "client" masks every frame and refuses masked ones; "server" the reverse (§5.1, §5.3). */
-  role: "client" | "server";
-  /** Cap on a message, announced or reassembled (default {@link MAX_MESSAGE_BYTES}). */
-  maxMessageBytes?: number;
-  /** Close handshake deadline (default {@link CLOSE_TIMEOUT_MS}). */
-  closeTimeoutMs?: number;
-  /** Default deadline of `ping()` (default {@link PING_TIMEOUT_MS}). */
-  pingTimeoutMs?: number;
-  /** Reusable read buffer size (default {@link READ_BUFFER_BYTES}). */
-  readBufferBytes?: number;
-  /** Write coalescing limit (default {@link WRITE_BATCH_BYTES}). */
-  writeBatchBytes?: number;
-  /** Split sent messages into frames of at most this many payload bytes (default: never, §5.4). */
-  fragmentBytes?: number;
-  /** Bytes read past the HTTP head: the first frames. */
-  leftover?: Uint8Array;
-}
-
-/** The options of {@link WsConnOptions} that servers and dialers pass through. */
-export type WsConnTunables = Omit<WsConnOptions, "role" | "leftover">;
-
-/** Picks the {@link WsConnTunables} out of a bigger options object. */
-export function pickTunables(o: WsConnTunables): WsConnTunables {
-  return {
-    maxMessageBytes: o.maxMessageBytes,
-    closeTimeoutMs: o.closeTimeoutMs,
-    pingTimeoutMs: o.pingTimeoutMs,
-    readBufferBytes: o.readBufferBytes,
-    writeBatchBytes: o.writeBatchBytes,
-    fragmentBytes: o.fragmentBytes,
-  };
-}
-
-/** The socket a connection runs on (`Deno.Conn` fits; tests may fake it). */
-export interface WsSocket extends ByteStream {
-  close(): void;
-  closeWrite(): Promise<void>;
-  readonly remoteAddr: Deno.Addr;
-}
 
 function positiveInt(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
@@ -140,6 +68,7 @@ class Connection implements WsConnWithPing {
   #writer: FrameWriter;
   #assembler: MessageAssembler;
   #pings = new PingTracker();
+  #pongs: PongResponder;
   #state: State = "open";
   #info: CloseInfo | null = null;
   #resolveClosed!: (info: CloseInfo) => void;
@@ -171,6 +100,10 @@ class Connection implements WsConnWithPing {
       onError: (e) => this.#lost(`write failed: ${e.message}`),
       closedError,
     });
+    this.#pongs = new PongResponder(
+      (payload) => this.#writer.control(OPCODE.pong, payload),
+      () => this.#state === "open",
+    );
     const addr = socket.remoteAddr as Partial<Deno.NetAddr>;
     this.remoteAddr = { hostname: addr.hostname ?? "", port: addr.port ?? 0 };
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -182,7 +115,7 @@ class Connection implements WsConnWithPing {
       const error = `send: message of ${data.length} bytes exceeds maxMessageBytes ${this.#max}`;
       return Promise.reject(new RangeError(error));
     }
-    return this.#writer.enqueue(this.#writer.message(data));
+    return this.#writer.message(data);
   }
 
   receive(): Promise<Uint8Array | null> {
@@ -214,21 +147,16 @@ class Connection implements WsConnWithPing {
 
   /** Queues a control frame; a failed write is handled by `#lost`. */
   #send(opcode: Opcode, payload: Uint8Array): void {
-    this.#writer.enqueue(this.#writer.frame(opcode, payload)).catch(() => {});
+    this.#writer.control(opcode, payload).catch(() => {});
   }
 
   // --- receiving -------------------------------------------------------------
 
+  /** Read on demand while open (at most one message ahead, for a ping); always while closing. */
   #wantsRead(): boolean {
-    switch (this.#state) {
-      case "open":
-        return this.#waiters.length > 0 || (this.#pings.size > 0 && this.#queue.length === 0);
-      case "closing":
-      case "draining":
-        return true;
-      default:
-        return false;
-    }
+    if (this.#state === "closing" || this.#state === "draining") return true;
+    return this.#state === "open" &&
+      (this.#waiters.length > 0 || (this.#pings.size > 0 && this.#queue.length === 0));
   }
 
   #startPump(): void {
@@ -262,7 +190,7 @@ class Connection implements WsConnWithPing {
     if (opcode === OPCODE.close) return this.#onClose(payload);
     if (opcode === OPCODE.pong) return this.#pings.pong(payload);
     if (this.#state !== "open") return; // closing: data and pings are dropped (§7.1.2)
-    if (opcode === OPCODE.ping) return this.#send(OPCODE.pong, payload); // §5.5.2
+    if (opcode === OPCODE.ping) return this.#pongs.answer(payload);
     const r = this.#assembler.push(fin, opcode, payload);
     if (r === null) return;
     if ("code" in r) return this.#fail(r.code, r.reason);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { dialWs } from "./client.ts";
 import type { WsConnWithPing } from "./conn.ts";
-import { CLOSE, OPCODE } from "./frame.ts";
+import { CLOSE } from "./close.ts";
+import { OPCODE } from "./frame.ts";
 import { WsError } from "./errors.ts";
 import {
   clientFrame,

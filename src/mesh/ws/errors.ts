@@ -34,6 +34,7 @@ export class WsError extends Error {
   /** Stable code. */
   readonly code: WsErrorCode;
 
+  /** An error with a stable `code` and a message for people. */
   constructor(code: WsErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "WsError";

@@ -5,16 +5,13 @@
  * answers "need more", a header, or a protocol error — and it answers as soon
  * as the bytes it has decide it, so a length that is too big is refused before
  * a single payload byte is read. Canopy uses no extensions, so every RSV bit
- * must be 0 (§5.2).
+ * must be 0 (§5.2). Close payloads are in `close.ts`.
  * @module
  */
+import { CLOSE, type FrameError, frameError } from "./close.ts";
 
 /** Largest payload of a control frame (close, ping, pong), §5.5. */
 export const MAX_CONTROL_PAYLOAD = 125;
-/** Largest close reason in UTF-8 bytes: a control payload minus the 2-byte code (§5.5.1). */
-export const MAX_CLOSE_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
-/** Payload lengths must fit a JavaScript integer exactly; we refuse 2^53 and above. */
-export const MAX_REPRESENTABLE_LENGTH = Number.MAX_SAFE_INTEGER;
 
 /** Frame opcodes (§5.2, §11.8). */
 export const OPCODE = {
@@ -29,42 +26,20 @@ export const OPCODE = {
 /** One of the opcodes of {@link OPCODE}; the others are reserved and refused. */
 export type Opcode = typeof OPCODE[keyof typeof OPCODE];
 
-/** Close status codes we use (§7.4.1, IANA "WebSocket Close Code Number Registry"). */
-export const CLOSE = {
-  normal: 1000,
-  goingAway: 1001,
-  protocolError: 1002,
-  unsupportedData: 1003,
-  /** Never on the wire: "the close frame had no code" (§7.1.5). */
-  noStatus: 1005,
-  /** Never on the wire: "closed without a close frame" (§7.1.5). */
-  abnormal: 1006,
-  invalidPayload: 1007,
-  policyViolation: 1008,
-  tooBig: 1009,
-  internalError: 1011,
-} as const;
-
 /** A parsed frame header (§5.2). */
 export interface FrameHeader {
   /** FIN: this is the last frame of its message. */
   readonly fin: boolean;
+  /** What the frame carries (§5.2). */
   readonly opcode: Opcode;
   /** MASK bit: a masking key follows the length (§5.3). */
   readonly masked: boolean;
   /** Payload length in bytes, always below 2^53. */
   readonly payloadLength: number;
-  /** The 4-byte masking key (a copy), or null when unmasked. */
-  readonly maskKey: Uint8Array | null;
+  /** The masking key's 4 bytes as a big-endian uint32, or null when unmasked. */
+  readonly maskKey: number | null;
   /** Bytes the header occupies: 2 to 14. */
   readonly headerLength: number;
-}
-
-/** A protocol failure, with the close code to send (§7.4.1). */
-export interface FrameError {
-  readonly kind: "error";
-  readonly code: number;
-  readonly reason: string;
 }
 
 /** What {@link parseFrameHeader} found. */
@@ -76,12 +51,12 @@ export type HeaderResult =
 /** The single "need more bytes" answer (no allocation per call). */
 export const NEED_MORE: HeaderResult = Object.freeze({ kind: "more" });
 
-/** Builds a {@link FrameError}. */
-export function frameError(code: number, reason: string): FrameError {
-  return { kind: "error", code, reason };
-}
-
 const KNOWN_OPCODES = new Set<number>(Object.values(OPCODE));
+
+/** Big-endian uint32 at `buf[at]`. */
+function u32(buf: Uint8Array, at: number): number {
+  return buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
+}
 
 /**
  * Parses the frame header at `buf[start..end)` (§5.2). Checks, in wire order:
@@ -89,11 +64,7 @@ const KNOWN_OPCODES = new Set<number>(Object.values(OPCODE));
  * length encoding and the 64-bit length's top bit. Masking rules depend on
  * the role and are the caller's (§5.1).
  */
-export function parseFrameHeader(
-  buf: Uint8Array,
-  start = 0,
-  end = buf.length,
-): HeaderResult {
+export function parseFrameHeader(buf: Uint8Array, start = 0, end = buf.length): HeaderResult {
   if (end - start < 2) return NEED_MORE;
   const b0 = buf[start];
   const b1 = buf[start + 1];
@@ -122,33 +93,73 @@ export function parseFrameHeader(
   } else if (length === 127) {
     // §5.2: 64-bit extended length, most significant bit 0.
     if (end - at < 8) return NEED_MORE;
-    const hi = buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
-    const lo = buf[at + 4] * 0x1000000 + ((buf[at + 5] << 16) | (buf[at + 6] << 8) | buf[at + 7]);
+    const hi = u32(buf, at);
     if (hi >= 0x80000000) {
       return frameError(CLOSE.protocolError, "64-bit length has its top bit set");
     }
     if (hi >= 0x200000) return frameError(CLOSE.tooBig, "length of 2^53 bytes or more");
-    length = hi * 0x100000000 + lo;
+    length = hi * 0x100000000 + u32(buf, at + 4);
     if (length < 0x10000) return frameError(CLOSE.protocolError, "non-minimal length encoding");
     at += 8;
   }
-  let maskKey: Uint8Array | null = null;
+  let maskKey: number | null = null;
   if (masked) {
     if (end - at < 4) return NEED_MORE;
-    maskKey = buf.slice(at, at + 4);
+    maskKey = u32(buf, at);
     at += 4;
   }
+  const headerLength = at - start;
   return {
     kind: "header",
-    header: {
-      fin,
-      opcode: opcode as Opcode,
-      masked,
-      payloadLength: length,
-      maskKey,
-      headerLength: at - start,
-    },
+    header: { fin, opcode: opcode as Opcode, masked, payloadLength: length, maskKey, headerLength },
   };
+}
+
+/** Bytes of the header for this payload length (§5.2): 2, 4 or 10, plus 4 if masked. */
+export function headerLength(payloadLength: number, masked: boolean): number {
+  const base = payloadLength < 126 ? 2 : payloadLength < 0x10000 ? 4 : 10;
+  return masked ? base + 4 : base;
+}
+
+/**
+ * Writes one frame — header, then payload, masked with `maskKey` (a
+ * big-endian uint32) when given — into `out` at `at`, which must have
+ * `headerLength(n, masked) + n` bytes free. Returns the end offset. Unchecked:
+ * {@link encodeFrame} is the checked form.
+ */
+export function writeFrame(
+  out: Uint8Array,
+  at: number,
+  opcode: Opcode,
+  payload: Uint8Array,
+  fin: boolean,
+  maskKey: number | null,
+): number {
+  const n = payload.length;
+  const maskBit = maskKey === null ? 0 : 0x80;
+  out[at] = (fin ? 0x80 : 0) | opcode;
+  if (n < 126) {
+    out[at + 1] = maskBit | n;
+    at += 2;
+  } else if (n < 0x10000) {
+    out[at + 1] = maskBit | 126;
+    out[at + 2] = n >>> 8;
+    out[at + 3] = n & 0xff;
+    at += 4;
+  } else {
+    out[at + 1] = maskBit | 127;
+    const hi = Math.floor(n / 0x100000000);
+    for (let i = 0; i < 4; i++) out[at + 2 + i] = (hi >>> (24 - 8 * i)) & 0xff;
+    for (let i = 0; i < 4; i++) out[at + 6 + i] = (n >>> (24 - 8 * i)) & 0xff;
+    at += 10;
+  }
+  if (maskKey !== null) {
+    for (let i = 0; i < 4; i++) out[at + i] = (maskKey >>> (24 - 8 * i)) & 0xff;
+    at += 4;
+  }
+  out.set(payload, at);
+  if (maskKey !== null) unmask(out.subarray(at, at + n), maskKey);
+  return at + n;
 }
 
 /** Options of {@link encodeFrame}. */
@@ -157,12 +168,6 @@ export interface EncodeOptions {
   mask?: Uint8Array;
   /** FIN bit (default true). Control frames must keep it set (§5.5). */
   fin?: boolean;
-}
-
-/** Bytes of the header that {@link encodeFrame} writes for this payload length. */
-export function headerLength(payloadLength: number, masked: boolean): number {
-  const base = payloadLength < 126 ? 2 : payloadLength < 0x10000 ? 4 : 10;
-  return masked ? base + 4 : base;
 }
 
 /**
@@ -187,123 +192,39 @@ export function encodeFrame(
   if (mask !== undefined && mask.length !== 4) {
     throw new RangeError(`encodeFrame: mask must be 4 bytes, got ${mask.length}`);
   }
-  const n = payload.length;
-  const hl = headerLength(n, mask !== undefined);
-  const out = new Uint8Array(hl + n);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  const maskBit = mask ? 0x80 : 0;
-  let at = 2;
-  if (n < 126) {
-    out[1] = maskBit | n;
-  } else if (n < 0x10000) {
-    out[1] = maskBit | 126;
-    out[2] = n >>> 8;
-    out[3] = n & 0xff;
-    at = 4;
-  } else {
-    out[1] = maskBit | 127;
-    const hi = Math.floor(n / 0x100000000);
-    out[2] = hi >>> 24;
-    out[3] = (hi >>> 16) & 0xff;
-    out[4] = (hi >>> 8) & 0xff;
-    out[5] = hi & 0xff;
-    out[6] = n >>> 24;
-    out[7] = (n >>> 16) & 0xff;
-    out[8] = (n >>> 8) & 0xff;
-    out[9] = n & 0xff;
-    at = 10;
-  }
-  if (mask) {
-    out.set(mask, at);
-    at += 4;
-  }
-  out.set(payload, at);
-  if (mask) unmask(out.subarray(at), mask);
+  const out = new Uint8Array(headerLength(payload.length, mask !== undefined) + payload.length);
+  writeFrame(out, 0, opcode, payload, fin, mask === undefined ? null : u32(mask, 0));
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /**
- * XORs `data` in place with the masking key (§5.3). Masking and unmasking are
- * the same operation. `keyOffset` is the position of `data[0]` in the payload
- * (for a payload processed in pieces). Works a word at a time where aligned.
+ * XORs `data` in place with the masking key (§5.3): 4 bytes, or their
+ * big-endian uint32. Masking and unmasking are the same operation.
+ * `keyOffset` is the position of `data[0]` in the payload (for a payload
+ * processed in pieces). Works a 32-bit word at a time where aligned.
  */
-export function unmask(data: Uint8Array, key: Uint8Array, keyOffset = 0): void {
+export function unmask(data: Uint8Array, key: Uint8Array | number, keyOffset = 0): void {
+  const k = typeof key === "number" ? key : u32(key, 0);
+  const byteAt = (i: number) => (k >>> (24 - 8 * ((keyOffset + i) & 3))) & 0xff;
   const n = data.length;
   let i = 0;
   // Bytes until data's address is 4-aligned, then whole words, then the tail.
   const lead = Math.min(n, (4 - (data.byteOffset & 3)) & 3);
-  for (; i < lead; i++) data[i] ^= key[(keyOffset + i) & 3];
+  for (; i < lead; i++) data[i] ^= byteAt(i);
   const words = (n - i) >>> 2;
   if (words > 0) {
-    const k = (keyOffset + i) & 3;
-    const rotated = new Uint8Array([key[k], key[(k + 1) & 3], key[(k + 2) & 3], key[(k + 3) & 3]]);
-    const m = new Uint32Array(rotated.buffer)[0];
-    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    // The key rotated to start at this position, as the platform reads a word.
+    const s = ((keyOffset + i) & 3) * 8;
+    const r = s === 0 ? k : ((k << s) | (k >>> (32 - s))) >>> 0;
+    const m = LITTLE_ENDIAN
+      ? ((r & 0xff) << 24) | (((r >>> 8) & 0xff) << 16) | (((r >>> 16) & 0xff) << 8) | (r >>> 24)
+      : r | 0;
+    // Int32 rather than Uint32: stays in small integers, no conversion to doubles.
+    const view = new Int32Array(data.buffer, data.byteOffset + i, words);
     for (let w = 0; w < words; w++) view[w] ^= m;
     i += words * 4;
   }
-  for (; i < n; i++) data[i] ^= key[(keyOffset + i) & 3];
-}
-
-/**
- * True for a close code that may appear in a close frame (§7.4.1, §7.4.2):
- * 1000–1003, 1007–1014 and 3000–4999. 1004–1006 and 1015 are reserved or
- * never sent; 1016–2999 are reserved for future revisions of the protocol.
- */
-export function isValidCloseCode(code: number): boolean {
-  return Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-      (code >= 3000 && code <= 4999));
-}
-
-const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Encodes a close payload: 2-byte big-endian code, then the UTF-8 reason cut
- * to {@link MAX_CLOSE_REASON_BYTES} on a character boundary (§5.5.1). With no
- * code the payload is empty. Throws `RangeError` on a code not sendable.
- */
-export function encodeClosePayload(code?: number, reason = ""): Uint8Array {
-  if (code === undefined) {
-    if (reason !== "") throw new RangeError("encodeClosePayload: a reason needs a code");
-    return new Uint8Array(0);
-  }
-  if (!isValidCloseCode(code)) throw new RangeError(`encodeClosePayload: code is ${code}`);
-  let bytes = encoder.encode(reason);
-  if (bytes.length > MAX_CLOSE_REASON_BYTES) {
-    let cut = MAX_CLOSE_REASON_BYTES;
-    while ((bytes[cut] & 0xc0) === 0x80) cut--; // do not split a UTF-8 sequence
-    bytes = bytes.subarray(0, cut);
-  }
-  const out = new Uint8Array(2 + bytes.length);
-  out[0] = code >>> 8;
-  out[1] = code & 0xff;
-  out.set(bytes, 2);
-  return out;
-}
-
-/** A parsed close payload. */
-export interface ClosePayload {
-  readonly kind: "close";
-  /** The status code, or 1005 when the frame had none (§7.1.5). */
-  readonly code: number;
-  readonly reason: string;
-}
-
-/**
- * Parses a close frame's payload (§5.5.1): empty, or a valid code (§7.4) and
- * a UTF-8 reason. A 1-byte payload or a bad code is a protocol error (1002),
- * a reason that is not UTF-8 is 1007 (§8.1).
- */
-export function parseClosePayload(payload: Uint8Array): ClosePayload | FrameError {
-  if (payload.length === 0) return { kind: "close", code: CLOSE.noStatus, reason: "" };
-  if (payload.length === 1) return frameError(CLOSE.protocolError, "1-byte close payload");
-  const code = (payload[0] << 8) | payload[1];
-  if (!isValidCloseCode(code)) return frameError(CLOSE.protocolError, `bad close code ${code}`);
-  try {
-    return { kind: "close", code, reason: strictDecoder.decode(payload.subarray(2)) };
-  } catch {
-    return frameError(CLOSE.invalidPayload, "close reason is not UTF-8");
-  }
+  for (; i < n; i++) data[i] ^= byteAt(i);
 }

@@ -23,6 +23,7 @@ export function randomKey(): string {
 
 /** A parsed HTTP/1.1 head: its first line and its header fields. */
 export interface ParsedHead {
+  /** Request line or status line. */
   readonly startLine: string;
   /** Names are case-insensitive; repeated fields are joined with ", ". */
   readonly headers: Headers;
@@ -62,9 +63,11 @@ function tokens(headers: Headers, name: string): string[] {
 
 /** What the server needs from a valid upgrade request. */
 export interface UpgradeRequest {
+  /** The request may be upgraded. */
   readonly ok: true;
   /** The path, without the query. */
   readonly path: string;
+  /** The client's Sec-WebSocket-Key. */
   readonly key: string;
   /** The subprotocol to confirm, or null. */
   readonly protocol: string | null;
@@ -72,9 +75,13 @@ export interface UpgradeRequest {
 
 /** Why a request is refused, as the plain HTTP answer to give. */
 export interface RefusedRequest {
+  /** The request is refused. */
   readonly ok: false;
+  /** HTTP status of the answer. */
   readonly status: number;
+  /** Plain-text body of the answer. */
   readonly message: string;
+  /** Extra header fields of the answer. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -185,8 +192,11 @@ export function upgradeRequest(
 
 /** Why a server's answer is refused; `code` is a {@link WsErrorCode}. */
 export interface RefusedResponse {
+  /** The answer is refused. */
   readonly ok: false;
+  /** The `WsErrorCode` to reject the dial with. */
   readonly code: "not_websocket" | "handshake_failed";
+  /** A sentence for people. */
   readonly message: string;
 }
 

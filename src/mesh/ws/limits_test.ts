@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { writeAll } from "./_io.ts";
 import { MAX_MESSAGE_BYTES } from "./conn.ts";
-import { CLOSE, OPCODE } from "./frame.ts";
+import { CLOSE } from "./close.ts";
+import { OPCODE } from "./frame.ts";
 import {
   clientFrame,
   closeOf,
@@ -22,10 +24,14 @@ async function exchange(bytes: Uint8Array | number[], options = {}) {
   try {
     const { conn } = await rawUpgrade(ts.server.port);
     const server = await ts.next();
-    const receiving = server.receive();
-    await conn.write(Uint8Array.from(bytes));
+    const received: Uint8Array[] = [];
+    const reading = (async () => {
+      for (let m; (m = await server.receive()) !== null;) received.push(m);
+    })();
+    await writeAll(conn, Uint8Array.from(bytes));
     const frames = parseFrames(await readToEnd(conn));
-    return { received: await receiving, frames, closed: await server.closed };
+    await reading;
+    return { received, frames, closed: await server.closed };
   } finally {
     await ts.close();
   }
@@ -33,7 +39,7 @@ async function exchange(bytes: Uint8Array | number[], options = {}) {
 
 /** Asserts the server answered with exactly one close frame with `code`, and saw the same. */
 function assertClosedWith(r: Awaited<ReturnType<typeof exchange>>, code: number) {
-  assert.equal(r.received, null);
+  assert.deepEqual(r.received, []);
   assert.deepEqual(r.frames.map((f) => f.opcode), [OPCODE.close]);
   assert.equal(closeOf(r.frames[0].payload).code, code);
   assert.equal(r.closed.code, code);
@@ -66,7 +72,7 @@ Deno.test("limits: one byte over the cap is refused with 1009; exactly the cap i
 
   const atCap = clientFrame(OPCODE.binary, pattern(MAX_MESSAGE_BYTES));
   const ok = await exchange([...atCap, ...clientFrame(OPCODE.close, [0x03, 0xe8])]);
-  assert.deepEqual(ok.received, pattern(MAX_MESSAGE_BYTES));
+  assert.deepEqual(ok.received, [pattern(MAX_MESSAGE_BYTES)]);
   assert.equal(ok.closed.code, CLOSE.normal);
 });
 
@@ -80,8 +86,7 @@ Deno.test("limits: fragments adding up past the cap are refused at the header th
   const first = clientFrame(OPCODE.binary, new Uint8Array(half), { fin: false });
   const second = clientFrame(OPCODE.continuation, new Uint8Array(half), { fin: false });
   // Third fragment: 1 byte would make cap + 1. Only its header is sent.
-  const r = await exchange([...first, ...second, 0x80, 0x81, ...MASK]);
-  assertClosedWith(r, CLOSE.tooBig);
+  assertClosedWith(await exchange([...first, ...second, 0x80, 0x81, ...MASK]), CLOSE.tooBig);
 });
 
 Deno.test("limits: an unmasked client frame is a protocol error (1002, §5.1)", async () => {
@@ -125,7 +130,7 @@ Deno.test("limits: a close reason that is not UTF-8 is 1007", async () => {
 });
 
 Deno.test("limits: a message sent to a smaller cap is refused by send() itself", async () => {
-  const ts = startServer({ maxMessageBytes: 10 });
+  const ts = startServer({ maxMessageBytes: 10, closeTimeoutMs: 100 });
   const { conn } = await rawUpgrade(ts.server.port);
   const server = await ts.next();
   await assert.rejects(server.send(new Uint8Array(11)), RangeError);

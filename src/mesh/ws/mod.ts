@@ -32,6 +32,7 @@ export {
   WRITE_BATCH_BYTES,
   type WsConn,
   type WsConnOptions,
+  type WsConnTunables,
   type WsConnWithPing,
   type WsSocket,
 } from "./conn.ts";
@@ -55,4 +56,4 @@ export {
   type WsTarget,
 } from "./client.ts";
 export { WsError, type WsErrorCode } from "./errors.ts";
-export { CLOSE, isValidCloseCode } from "./frame.ts";
+export { CLOSE, isValidCloseCode } from "./close.ts";

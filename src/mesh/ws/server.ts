@@ -14,7 +14,7 @@ import {
   type WsConnTunables,
   type WsConnWithPing,
 } from "./conn.ts";
-import { CLOSE } from "./frame.ts";
+import { CLOSE } from "./close.ts";
 import {
   acceptKey,
   checkUpgradeRequest,
@@ -38,6 +38,7 @@ export interface UpgradeInfo {
   path: string;
   /** The request's header fields. */
   headers: Headers;
+  /** The peer's TCP address. */
   remoteAddr: { hostname: string; port: number };
 }
 
@@ -101,7 +102,11 @@ export function serveWs(options: ServeWsOptions): WsServer {
   if (!options.path.startsWith("/")) {
     throw new RangeError(`path must start with "/", got ${options.path}`);
   }
-  const onError = options.onError ?? (() => {});
+  const onError = (e: unknown) => {
+    try {
+      options.onError?.(e);
+    } catch { /* a failing logger must not stop the server */ }
+  };
   const listener = Deno.listen({
     hostname: options.hostname,
     port: options.port,
