@@ -674,8 +674,7 @@ async function wsReference(
       if (done) throw new Error("the WebSocket reference server exited");
       first += value;
     }
-    reader.releaseLock();
-    void server.stdout.cancel().catch(() => {});
+    await reader.cancel(); // the server prints nothing more; this also closes the pipe
     const ports = JSON.parse(first) as { deno: number; canopy: number };
     for (const impl of ["deno", "canopy"] as const) {
       for (const size of sizes) {

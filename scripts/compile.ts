@@ -18,9 +18,95 @@ export const DEV_ONLY_PACKAGES = ["puppeteer-core"];
 /** Folders inside packages that the ESM runtime never loads (typings, CJS builds, TS sources). */
 export const UNUSED_PACKAGE_DIRS = ["dist/cjs", "dist/types", "src"];
 
+/** The parts of deno.lock that say which npm package needs which. */
+export interface LockFile {
+  readonly npm?: Readonly<Record<string, { readonly dependencies?: readonly string[] }>>;
+  readonly workspace?: { readonly dependencies?: readonly string[] };
+}
+
+/**
+ * Store folders (`node_modules/.deno/<folder>`) of the packages that only
+ * DEV_ONLY_PACKAGES pull in (puppeteer-core's ws, chromium-bidi, yargs…),
+ * from deno.lock: everything the dev-only roots reach, minus everything
+ * the other roots reach.
+ */
+export function devOnlyStoreDirs(lock: LockFile): Set<string> {
+  const npm = lock.npm ?? {};
+  const keys = Object.keys(npm);
+  // "name" or "name@version" → the lock key ("chromium-bidi@1.0.0_devtools-protocol@2" too).
+  const resolve = (dep: string) =>
+    keys.find((k) => k === dep || k.startsWith(`${dep}_`)) ??
+      keys.find((k) => k.startsWith(`${dep}@`));
+  const reach = (roots: string[]) => {
+    const seen = new Set<string>();
+    const stack = roots.map(resolve).filter((k): k is string => k !== undefined);
+    while (stack.length) {
+      const key = stack.pop()!;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const dep of npm[key]?.dependencies ?? []) {
+        const next = resolve(dep);
+        if (next) stack.push(next);
+      }
+    }
+    return seen;
+  };
+  const roots = (lock.workspace?.dependencies ?? [])
+    .filter((d) => d.startsWith("npm:"))
+    .map((d) => d.slice(4));
+  const isDev = (root: string) => DEV_ONLY_PACKAGES.some((p) => root.startsWith(`${p}@`));
+  const runtime = reach(roots.filter((r) => !isDev(r)));
+  const dirs = new Set<string>();
+  for (const key of reach(roots.filter(isDev))) {
+    if (runtime.has(key)) continue;
+    // Folder: the key without its peer-dependency suffix, "/" as "+".
+    dirs.add(key.replace(/^(@?[^@]+@[^_]+)_.*$/, "$1").replace("/", "+"));
+  }
+  return dirs;
+}
+
+function readLock(root: URL): LockFile {
+  try {
+    return JSON.parse(Deno.readTextFileSync(new URL("deno.lock", root)));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Symlinks (in `dir`, relative to `root`) that lead into a store folder in
+ * `devDirs`: `deno compile` follows links, so excluding the folder alone
+ * would still embed what the top-level and hoisted links point at.
+ */
+function linksInto(root: URL, dir: string, devDirs: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(new URL(dir, root))];
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    const path = `${dir}${entry.name}`;
+    if (entry.isDirectory && entry.name.startsWith("@")) {
+      out.push(...linksInto(root, `${path}/`, devDirs));
+    } else if (entry.isSymlink) {
+      const target = Deno.readLinkSync(new URL(path, root));
+      // ".deno/ws@8.23.0/node_modules/ws" (top level) or "../../@scope+x@1/…" (hoisted)
+      const folder = /(?:^|\/)\.deno\/([^/]+)\/|^(?:\.\.\/)+([^/]+)\//.exec(target);
+      if (folder && devDirs.has(folder[1] ?? folder[2])) out.push(path);
+    }
+  }
+  return out;
+}
+
 /** Exact paths under node_modules to leave out of the binary. */
 export function nodeModulesExcludes(root: URL): string[] {
   const out: string[] = [];
+  const devDirs = devOnlyStoreDirs(readLock(root));
+  out.push(...linksInto(root, "node_modules/", devDirs));
+  out.push(...linksInto(root, "node_modules/.deno/node_modules/", devDirs));
+  out.push(...linksInto(root, "node_modules/.bin/", devDirs));
   const store = new URL("node_modules/.deno/", root);
   let entries: Deno.DirEntry[];
   try {
@@ -33,7 +119,7 @@ export function nodeModulesExcludes(root: URL): string[] {
     // "@noble+curves@2.4.0" → package "@noble/curves"
     const name = entry.name.slice(0, entry.name.lastIndexOf("@")).replace("+", "/");
     const pkgDir = `node_modules/.deno/${entry.name}/node_modules/${name}`;
-    if (DEV_ONLY_PACKAGES.includes(name) || name.startsWith("@types/")) {
+    if (DEV_ONLY_PACKAGES.includes(name) || devDirs.has(entry.name) || name.startsWith("@types/")) {
       out.push(`node_modules/.deno/${entry.name}`);
       continue;
     }

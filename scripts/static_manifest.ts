@@ -82,7 +82,11 @@ export function manifestSource(files: readonly string[]): string {
  * (run it after adding a UI file), checked by static_assets_test.ts.
  * @module
  */
-${rows.map((r) => `import ${r.name} from "../../static${r.path}" with { type: "text" };`).join("\n")}
+${
+    rows.map((r) => `import ${r.name} from "../../static${r.path}" with { type: "text" };`).join(
+      "\n",
+    )
+  }
 
 /** A file served by the web UI. */
 export interface StaticAsset {

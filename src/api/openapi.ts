@@ -66,6 +66,8 @@ const message = s.obj({
   origin: s.str,
   outgoing: s.bool,
   peer_id: { type: ["string", "null"] },
+  origin_name: { type: ["string", "null"] },
+  origin_device_name: { type: ["string", "null"] },
   content: s.str,
   timestamp: s.str,
   received_at: s.str,

@@ -161,4 +161,6 @@ export interface ApiDeps {
   readonly relay: RelayPort;
   /** Web accounts; absent: the /auth routes answer 503. */
   readonly accounts?: AccountsPort;
+  /** Aborted when the node shuts down: open event streams end so the server can stop. */
+  readonly shutdown?: AbortSignal;
 }

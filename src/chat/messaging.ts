@@ -40,6 +40,9 @@ export interface MessageView {
   origin: string;
   outgoing: boolean;
   peer_id: string | null;
+  /** The origin's display name and device name, when known. */
+  origin_name: string | null;
+  origin_device_name: string | null;
   content: string;
   timestamp: string;
   received_at: string;
@@ -74,6 +77,8 @@ export interface MessagingOptions {
   readonly counters: Counters;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Display and device names of a peer, shown on its messages. */
+  readonly nameOf?: (peerId: string) => { display: string | null; device: string | null };
 }
 
 function textOf(json: string): string | undefined {
@@ -104,12 +109,15 @@ export class Messaging {
   /** A stored message as the API shows it. */
   view(m: StoredMessage): MessageView {
     const outgoing = m.origin === this.#o.me;
+    const names = this.#o.nameOf?.(m.origin);
     return {
       id: toHex(m.id),
       type: m.kind === Kind.Direct ? "direct" : "broadcast",
       origin: m.origin,
       outgoing,
       peer_id: m.peer,
+      origin_name: names?.display ?? null,
+      origin_device_name: names?.device ?? null,
       content: (m.content && textOf(m.content)) ?? "",
       timestamp: new Date(m.originTs).toISOString(),
       received_at: new Date(m.receivedAt).toISOString(),

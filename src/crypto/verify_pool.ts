@@ -29,7 +29,9 @@ export class VerifyPool {
   /** Starts `size` workers (0: verify on the calling thread). */
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL("./verify_worker.ts", import.meta.url).href, { type: "module" });
+      const worker = new Worker(new URL("./verify_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
       worker.onmessage = (e: MessageEvent<{ id: number; results: boolean[] }>) => {
         this.#inflight.get(e.data.id)?.done(e.data.results);
         this.#inflight.delete(e.data.id);

@@ -15,7 +15,10 @@ Deno.test("the pool verifies like the calling thread, in order, and flipped byte
     }));
     const results = await Promise.all(items.map((x) => pool.verify(key.publicKey, x.msg, x.sig)));
     assert.deepEqual(results, items.map((x) => x.ok));
-    assert.equal(await pool.verify(new Uint8Array(3), new Uint8Array(1), new Uint8Array(64)), false);
+    assert.equal(
+      await pool.verify(new Uint8Array(3), new Uint8Array(1), new Uint8Array(64)),
+      false,
+    );
   } finally {
     pool.close();
   }
@@ -29,6 +32,10 @@ Deno.test("after close, verification answers false (never hangs)", async () => {
   pool.close();
   assert.equal(await pending, false);
   const zero = new VerifyPool(0);
-  assert.equal(await zero.verify(key.publicKey, msg, await key.sign(msg)), true, "no workers: same thread");
+  assert.equal(
+    await zero.verify(key.publicKey, msg, await key.sign(msg)),
+    true,
+    "no workers: same thread",
+  );
   zero.close();
 });

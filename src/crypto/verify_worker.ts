@@ -7,7 +7,9 @@
 /// <reference lib="deno.worker" />
 import { ed25519Verify } from "./ed25519.ts";
 
-self.onmessage = async (e: MessageEvent<{ id: number; items: [Uint8Array, Uint8Array, Uint8Array][] }>) => {
+self.onmessage = async (
+  e: MessageEvent<{ id: number; items: [Uint8Array, Uint8Array, Uint8Array][] }>,
+) => {
   const { id, items } = e.data;
   const results = await Promise.all(items.map(([pub, msg, sig]) => ed25519Verify(pub, msg, sig)));
   self.postMessage({ id, results });

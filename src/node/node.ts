@@ -132,6 +132,8 @@ export class CanopyNode {
   readonly keys: ApiKeyService;
   /** Web accounts and sessions. */
   readonly accounts: AccountService;
+  /** Aborted by `close()`: ends open event streams, which would keep the HTTP server up. */
+  readonly #shutdown = new AbortController();
   readonly events = new EventBus();
   readonly counters = new Counters();
   readonly messagesRepo: MessagesRepo;
@@ -303,6 +305,13 @@ export class CanopyNode {
       counters: this.counters,
       log: log.child("chat"),
       now,
+      nameOf: (id) => {
+        const card = this.#profiles?.cardOf(id);
+        return {
+          display: card?.user.display_name || mesh.peers.get(id)?.name || null,
+          device: card?.device.device_name || null,
+        };
+      },
     });
     this.#messaging = messaging;
     const profiles = new Profiles({
@@ -592,6 +601,7 @@ export class CanopyNode {
         fromSession: (token) => this.accounts.authenticate(token),
       },
       accounts: this.accounts,
+      shutdown: this.#shutdown.signal,
       peers: this.#peers ?? bug("node not started"),
       messages: {
         sendDirect: (peerId, content) => this.messaging.sendDirect(peerId, content),
@@ -640,6 +650,7 @@ export class CanopyNode {
     await this.#discovery?.close();
     this.#sync?.close();
     await this.#messaging?.close();
+    this.#shutdown.abort();
     await Promise.allSettled([this.#http?.close(), this.#mesh?.close()]);
     this.#verifier?.close();
     try {

@@ -146,7 +146,10 @@ export async function allMessages(node: TestNode, query = "", path = "/messages"
   const params = new URLSearchParams(query.replace(/^\?/, ""));
   params.set("limit", "500");
   for (let page = 0; page < 10_000; page++) {
-    const res = await api<{ messages: Msg[]; next_cursor: number | null }>(node, `${path}?${params}`);
+    const res = await api<{ messages: Msg[]; next_cursor: number | null }>(
+      node,
+      `${path}?${params}`,
+    );
     assert.equal(res.status, 200, res.text);
     out.push(...res.json.messages);
     if (res.json.next_cursor === null) return out;
@@ -156,7 +159,11 @@ export async function allMessages(node: TestNode, query = "", path = "/messages"
 }
 
 /** Runs `count` jobs with at most `concurrency` at a time; each gets its index. */
-export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
+export async function pool(
+  count: number,
+  concurrency: number,
+  job: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
     while (next < count) await job(next++);
@@ -164,7 +171,11 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
 }
 
 /** Sends through the API, waiting and retrying when the node answers 429. */
-export async function sendWithRetry(node: TestNode, path: string, body: unknown): Promise<Record<string, unknown>> {
+export async function sendWithRetry(
+  node: TestNode,
+  path: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const res = await api(node, path, body);
     if (res.status !== 429) {

@@ -29,8 +29,18 @@ async function node(net: Netns, ns: string, meshHost: string, policy: string): P
     dir,
     netns: ns,
     args: [
-      "serve", "--host", `10.231.${m}.2`, "--port", "0", "--mesh-host", meshHost, "--mesh-port", "0",
-      "--no-discovery", "--relay-policy", policy,
+      "serve",
+      "--host",
+      `10.231.${m}.2`,
+      "--port",
+      "0",
+      "--mesh-host",
+      meshHost,
+      "--mesh-port",
+      "0",
+      "--no-discovery",
+      "--relay-policy",
+      policy,
     ],
   });
   return Object.assign(spawned, { key, args: [] as string[] });
@@ -61,7 +71,10 @@ async function close(l: Lab | undefined, extra: TestNode[] = []) {
 
 async function introduced(on: TestNode, peerId: string) {
   return await waitFor(`${peerId} introduced`, async () => {
-    const list = (await api<{ introduced: { peer_id: string; introduced_by: string }[] }>(on, "/p2p/introduced")).json
+    const list = (await api<{ introduced: { peer_id: string; introduced_by: string }[] }>(
+      on,
+      "/p2p/introduced",
+    )).json
       .introduced;
     return list.find((p) => p.peer_id === peerId);
   });
@@ -116,7 +129,10 @@ Deno.test({
       assert.equal(res.json.status, "relayed", res.text);
       assert.equal(res.json.via, a.peerId);
       const steps = res.json.steps as { step: string; ok: boolean }[];
-      assert.deepEqual(steps.map((s) => [s.step, s.ok]), [["direct", false], ["broker", false], ["relay", true]]);
+      assert.deepEqual(steps.map((s) => [s.step, s.ok]), [["direct", false], ["broker", false], [
+        "relay",
+        true,
+      ]]);
 
       const status = await api(b, "/p2p/relay_status");
       assert.deepEqual(status.json, {
@@ -124,10 +140,17 @@ Deno.test({
         active_relays: { [c.peerId]: a.peerId },
         routing_table: { [c.peerId]: a.peerId },
       });
-      await waitFor("C routes to B through A", async () =>
-        (await api<{ routing_table: Record<string, string> }>(c, "/p2p/relay_status")).json.routing_table[b.peerId] ===
-          a.peerId);
-      const viewB = await api<{ peers: { peer_id: string; route: string; via: string }[] }>(b, "/p2p/peers");
+      await waitFor(
+        "C routes to B through A",
+        async () =>
+          (await api<{ routing_table: Record<string, string> }>(c, "/p2p/relay_status")).json
+            .routing_table[b.peerId] ===
+            a.peerId,
+      );
+      const viewB = await api<{ peers: { peer_id: string; route: string; via: string }[] }>(
+        b,
+        "/p2p/peers",
+      );
       const cOnB = viewB.json.peers.find((p) => p.peer_id === c.peerId);
       assert.equal(cOnB?.route, "relay");
       assert.equal(cOnB?.via, a.peerId);
@@ -137,20 +160,39 @@ Deno.test({
       const secretCB = `secret-cb-${crypto.randomUUID()}`;
       const m1 = await api(b, "/p2p/send", { content: secretBC, peer_id: c.peerId });
       const m2 = await api(c, "/p2p/send", { content: secretCB, peer_id: b.peerId });
-      for (const [node, id, other] of [[c, m1.json.message_id, b], [b, m2.json.message_id, c]] as const) {
-        await waitFor("relayed direct message arrives", async () =>
-          (await api<{ messages: { id: string }[] }>(node, `/messages?peer_id=${other.peerId}`)).json.messages.some((m) => m.id === id));
+      for (
+        const [node, id, other] of [[c, m1.json.message_id, b], [b, m2.json.message_id, c]] as const
+      ) {
+        await waitFor(
+          "relayed direct message arrives",
+          async () =>
+            (await api<{ messages: { id: string }[] }>(node, `/messages?peer_id=${other.peerId}`))
+              .json.messages.some((m) => m.id === id),
+        );
       }
-      for (const [node, id, other] of [[b, m1.json.message_id, c], [c, m2.json.message_id, b]] as const) {
-        await waitFor("delivered through the relay", async () =>
-          (await api<{ messages: { id: string; state: string }[] }>(node, `/messages?peer_id=${other.peerId}`)).json
-            .messages.some((m) => m.id === id && m.state === "delivered"));
+      for (
+        const [node, id, other] of [[b, m1.json.message_id, c], [c, m2.json.message_id, b]] as const
+      ) {
+        await waitFor(
+          "delivered through the relay",
+          async () =>
+            (await api<{ messages: { id: string; state: string }[] }>(
+              node,
+              `/messages?peer_id=${other.peerId}`,
+            )).json
+              .messages.some((m) => m.id === id && m.state === "delivered"),
+        );
       }
       const bc = await api(b, "/p2p/send", { content: "hello everyone from B", broadcast: true });
       const cb = await api(c, "/p2p/send", { content: "hello everyone from C", broadcast: true });
-      await waitFor("broadcasts both ways", async () =>
-        (await api<{ messages: { id: string }[] }>(c, "/messages?type=broadcast")).json.messages.some((m) => m.id === bc.json.message_id) &&
-        (await api<{ messages: { id: string }[] }>(b, "/messages?type=broadcast")).json.messages.some((m) => m.id === cb.json.message_id));
+      await waitFor(
+        "broadcasts both ways",
+        async () =>
+          (await api<{ messages: { id: string }[] }>(c, "/messages?type=broadcast")).json.messages
+            .some((m) => m.id === bc.json.message_id) &&
+          (await api<{ messages: { id: string }[] }>(b, "/messages?type=broadcast")).json.messages
+            .some((m) => m.id === cb.json.message_id),
+      );
 
       // The relay holds none of what it relayed: not in its files, logs or memory.
       const info = await api<{ mesh: { drops: Record<string, number> } }>(a, "/info");
@@ -178,12 +220,17 @@ Deno.test({
       const gwOf = (ep: string) => new URL(ep).hostname.replace(/\.\d+$/, ".1");
       await l.net.exec(l.ns.b, "route", "add", subnetOf(cAddr), "via", gwOf(bAddr));
       await l.net.exec(l.ns.c, "route", "add", subnetOf(bAddr), "via", gwOf(cAddr));
-      await waitFor("a direct link replaces the relay", async () => {
-        const st = await api<{ routing_table: Record<string, string> }>(b, "/p2p/relay_status");
-        const peers = await api<{ peers: { peer_id: string; route: string }[] }>(b, "/p2p/peers");
-        return !(c.peerId in st.json.routing_table) &&
-          peers.json.peers.find((p) => p.peer_id === c.peerId)?.route === "direct";
-      }, 40_000, 500);
+      await waitFor(
+        "a direct link replaces the relay",
+        async () => {
+          const st = await api<{ routing_table: Record<string, string> }>(b, "/p2p/relay_status");
+          const peers = await api<{ peers: { peer_id: string; route: string }[] }>(b, "/p2p/peers");
+          return !(c.peerId in st.json.routing_table) &&
+            peers.json.peers.find((p) => p.peer_id === c.peerId)?.route === "direct";
+        },
+        40_000,
+        500,
+      );
     } finally {
       await close(l);
     }
@@ -202,12 +249,16 @@ Deno.test({
       const res = await api(b, "/p2p/connect_introduced", { peer_id: c.peerId });
       assert.equal(res.json.status, "failed", res.text);
       const steps = res.json.steps as { step: string; ok: boolean; detail: string }[];
-      assert.deepEqual(steps.map((s) => [s.step, s.ok]), [["direct", false], ["broker", false], ["relay", false]]);
+      assert.deepEqual(steps.map((s) => [s.step, s.ok]), [["direct", false], ["broker", false], [
+        "relay",
+        false,
+      ]]);
       assert.match(String(res.json.message), /does not relay \(policy broker_only\)/);
       assert.deepEqual((await api(b, "/p2p/relay_status")).json.routing_table, {});
       const sent = await api(b, "/p2p/send", { content: "queued, not relayed", peer_id: c.peerId });
       assert.equal(sent.json.state, "queued");
-      const drops = (await api<{ mesh: { drops: Record<string, number> } }>(a, "/info")).json.mesh.drops;
+      const drops =
+        (await api<{ mesh: { drops: Record<string, number> } }>(a, "/info")).json.mesh.drops;
       assert.equal(drops.relayed ?? 0, 0);
       assert.ok((drops.broker_intro_sent ?? 0) >= 1, "A did broker");
     } finally {
@@ -226,15 +277,29 @@ Deno.test({
       const { a, b, c } = l;
       const marker = `only-for-A-${crypto.randomUUID()}`;
       const sent = await api(b, "/p2p/send", { content: marker, broadcast: true });
-      await waitFor("A got B's broadcast", async () =>
-        (await api<{ messages: { id: string }[] }>(a, "/messages?type=broadcast")).json.messages.some((m) => m.id === sent.json.message_id));
+      await waitFor(
+        "A got B's broadcast",
+        async () =>
+          (await api<{ messages: { id: string }[] }>(a, "/messages?type=broadcast")).json.messages
+            .some((m) => m.id === sent.json.message_id),
+      );
       // Give A every chance to forward, then check C got nothing and learnt of nobody.
       await api(c, "/p2p/reconnect", { peer_id: a.peerId });
       await new Promise((r) => setTimeout(r, 1000));
-      assert.deepEqual((await api<{ messages: unknown[] }>(c, "/messages?type=broadcast")).json.messages, []);
-      assert.deepEqual((await api<{ introduced: unknown[] }>(c, "/p2p/introduced")).json.introduced, []);
-      assert.deepEqual((await api<{ introduced: unknown[] }>(b, "/p2p/introduced")).json.introduced, []);
-      const drops = (await api<{ mesh: { drops: Record<string, number> } }>(a, "/info")).json.mesh.drops;
+      assert.deepEqual(
+        (await api<{ messages: unknown[] }>(c, "/messages?type=broadcast")).json.messages,
+        [],
+      );
+      assert.deepEqual(
+        (await api<{ introduced: unknown[] }>(c, "/p2p/introduced")).json.introduced,
+        [],
+      );
+      assert.deepEqual(
+        (await api<{ introduced: unknown[] }>(b, "/p2p/introduced")).json.introduced,
+        [],
+      );
+      const drops =
+        (await api<{ mesh: { drops: Record<string, number> } }>(a, "/info")).json.mesh.drops;
       assert.equal(drops.relayed ?? 0, 0);
       assert.equal(drops.broker_intro_sent ?? 0, 0);
     } finally {

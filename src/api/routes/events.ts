@@ -36,23 +36,27 @@ export function eventRoutes(deps: ApiDeps, heartbeatMs = SSE_HEARTBEAT_MS): Hono
         const unsubscribe = deps.events.subscribe((event) => {
           send(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
         });
+        const end = () => {
+          cleanup();
+          try {
+            controller.close();
+          } catch {
+            // already closed
+          }
+        };
         const timer = setInterval(() => {
           // Credentials are checked again at each beat: a revoked key or an
           // ended session (logout, password change, expiry) stops its stream.
-          if (!stillAuthenticated(deps.auth, c)) {
-            cleanup();
-            try {
-              controller.close();
-            } catch {
-              // already closed
-            }
-            return;
-          }
+          if (!stillAuthenticated(deps.auth, c)) return end();
           send(`: keep-alive\n\n`);
         }, heartbeatMs);
+        // The node shutting down ends every stream (the server waits for open responses).
+        deps.shutdown?.addEventListener("abort", end, { once: true });
+        if (deps.shutdown?.aborted) queueMicrotask(end);
         cleanup = () => {
           clearInterval(timer);
           unsubscribe();
+          deps.shutdown?.removeEventListener("abort", end);
         };
       },
       cancel() {

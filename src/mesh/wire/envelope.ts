@@ -92,7 +92,9 @@ function checkDraft(d: EnvelopeDraft): void {
     throw new RangeError(`envelope: stream "${d.stream}"`);
   }
   const to = d.to ?? "";
-  if (to.length !== 0 && !/^[\x21-\x7e]{16}$/.test(to)) throw new RangeError(`envelope: to "${to}"`);
+  if (to.length !== 0 && !/^[\x21-\x7e]{16}$/.test(to)) {
+    throw new RangeError(`envelope: to "${to}"`);
+  }
   if (!Number.isInteger(d.kind) || d.kind < 1 || d.kind > 255) {
     throw new RangeError(`envelope: kind must be 1-255, got ${d.kind}`);
   }
@@ -193,7 +195,10 @@ export type SignatureVerifier = (
 ) => Promise<boolean>;
 
 /** Verifies the origin's signature (PROTOCOL §4.2). */
-export function verifyEnvelope(env: Envelope, verify: SignatureVerifier = ed25519Verify): Promise<boolean> {
+export function verifyEnvelope(
+  env: Envelope,
+  verify: SignatureVerifier = ed25519Verify,
+): Promise<boolean> {
   return verify(env.originKey, signedBytes(env.bytes), env.signature);
 }
 

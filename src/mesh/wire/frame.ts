@@ -81,7 +81,9 @@ export function encodeControl(message: ControlMessage): Uint8Array {
 /** RELAYED frame (PROTOCOL §7.5). */
 export function encodeRelayed(to: string, from: string, sealed: Uint8Array): Uint8Array {
   const id = /^[\x21-\x7e]{16}$/;
-  if (!id.test(to) || !id.test(from)) throw new RangeError("relayed: peer ids must be 16 ASCII characters");
+  if (!id.test(to) || !id.test(from)) {
+    throw new RangeError("relayed: peer ids must be 16 ASCII characters");
+  }
   const out = new Uint8Array(33 + sealed.length);
   out[0] = FrameType.Relayed;
   out.set(utf8(to), 1);
