@@ -15,15 +15,18 @@
  *   and request/ack ping-pong; Deno's own WebSocket and the project's
  *   src/mesh/ws), and the "floor": what one core does per message with no
  *   networking (seal, sign, store on the sender; verify, open, store on the
- *   receiver), one message at a time and 8 in flight.
+ *   receiver), one message at a time and 8 in flight; also a bare
+ *   `Deno.serve` answering the same JSON POSTs (what HTTP alone costs).
  * Per node: idle RSS, RSS after 100,000 received messages (and the time they
- * took), cold start to a healthy `/api/v1/health`.
+ * took), cold start to a healthy `/api/v1/health`. On Linux, /proc adds each
+ * phase's CPU use per process and the RSS split (anon, file-backed, PSS).
  *
  * The node answers 429 with Retry-After when it pushes back: every client
  * loop waits as told, retries the same message and counts the 429s. Every
  * loop is bounded by count and by time; a phase that ran out of time says how
  * much it did. Nodes run each in their own temporary directory with exactly
- * the binary's permission flags (tests/_harness), loopback only.
+ * the binary's permission flags (tests/_harness), loopback only; Ctrl-C
+ * stops them and removes their directories before exiting.
  * Benchmarks are not tests: PASS/MISS is printed, never asserted.
  * @module
  */
@@ -621,6 +624,21 @@ async function startPair(
   return { a, b, watch, pidA: await pidOf(a.dir), pidB: await pidOf(b.dir) };
 }
 
+/** Calls `handler` on SIGINT/SIGTERM until `remove()` (no-op where signals are not supported). */
+function watchSignals(handler: () => void): { remove(): void } {
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const added: Deno.Signal[] = [];
+  for (const sig of signals) {
+    try {
+      Deno.addSignalListener(sig, handler);
+      added.push(sig);
+    } catch {
+      // not supported on this platform
+    }
+  }
+  return { remove: () => added.forEach((sig) => Deno.removeSignalListener(sig, handler)) };
+}
+
 async function stopPair(pair: Pair | undefined, nodes: TestNode[]): Promise<void> {
   await pair?.watch.close();
   await cleanup(nodes.splice(0));
@@ -1170,6 +1188,14 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Mesh
 
   const nodes: TestNode[] = [];
   let pair: Pair | undefined;
+  // Interrupted (Ctrl-C, a timeout): stop the nodes and remove their directories, then exit.
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    void stopPair(pair, nodes).finally(() => Deno.exit(130));
+  };
+  const signals = watchSignals(onSignal);
   try {
     if (o.only.has("traffic")) {
       log("starting two nodes…");
@@ -1332,6 +1358,9 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Mesh
       pair = undefined;
     }
   } finally {
+    // After a signal, the handler owns the cleanup and exits; failing sends must not race it.
+    if (interrupted) await new Promise(() => {});
+    signals.remove();
     await stopPair(pair, nodes);
   }
 

@@ -6,7 +6,7 @@
  * Layout of static/:
  *   app.js          this file: routing between pages
  *   lib/            html (Preact + htm + signals), api client, event stream, router, formatting
- *   state/          shared state: session, peers, messages
+ *   state/          shared state: session, peers, messages, channels
  *   components/     layout and shared view components
  *   pages/          one file per page
  *   vendor/         pinned third-party files (see vendor/README.md)

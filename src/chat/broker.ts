@@ -58,6 +58,8 @@ export interface Step {
 type Outcome = { kind: "link" } | { kind: "route"; via: string } | {
   kind: "failed";
   reason: string;
+  /** Where it failed: the introducer could not broker, or brokering worked and relaying did not. */
+  stage: "broker" | "relay";
 };
 
 function endpointsOf(v: unknown): string[] {
@@ -147,12 +149,26 @@ export class Broker {
         steps,
       };
     }
-    steps.push({ step: "broker", ok: false, detail: "the target could not dial back" });
     if (outcome.kind === "route") {
+      steps.push({
+        step: "broker",
+        ok: false,
+        detail: "the introducer brokered, but neither side could reach the other",
+      });
       steps.push({ step: "relay", ok: true, detail: `relayed through ${outcome.via}` });
       return { peer_id: peerId, status: "relayed", route: "relay", via: outcome.via, steps };
     }
-    steps.push({ step: "relay", ok: false, detail: outcome.reason });
+    if (outcome.stage === "broker") {
+      steps.push({ step: "broker", ok: false, detail: outcome.reason });
+      steps.push({ step: "relay", ok: false, detail: "not attempted" });
+    } else {
+      steps.push({
+        step: "broker",
+        ok: false,
+        detail: "the introducer brokered, but neither side could reach the other",
+      });
+      steps.push({ step: "relay", ok: false, detail: outcome.reason });
+    }
     return this.#failed(peerId, steps, outcome.reason);
   }
 
@@ -163,7 +179,12 @@ export class Broker {
   #await(peerId: string, send: () => void): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       const timer = setTimeout(
-        () => done({ kind: "failed", reason: "no answer from the introducer in time" }),
+        () =>
+          done({
+            kind: "failed",
+            reason: "no answer from the introducer in time",
+            stage: "broker",
+          }),
         this.o.waitMs ?? BROKER_WAIT_MS,
       );
       const done = (o: Outcome) => {
@@ -171,7 +192,11 @@ export class Broker {
         if (this.#waiting.get(peerId) === done) this.#waiting.delete(peerId);
         resolve(o);
       };
-      this.#waiting.get(peerId)?.({ kind: "failed", reason: "superseded by a newer attempt" });
+      this.#waiting.get(peerId)?.({
+        kind: "failed",
+        reason: "superseded by a newer attempt",
+        stage: "broker",
+      });
       this.#waiting.set(peerId, done);
       send();
     });
@@ -182,7 +207,14 @@ export class Broker {
   #onRequest(link: Link, m: ControlMessage): void {
     const target = String(m.target ?? "");
     const reply = (reason: string) =>
-      link.sendControl({ t: "broker_result", target, ok: false, relayed: false, reason });
+      link.sendControl({
+        t: "broker_result",
+        target,
+        ok: false,
+        relayed: false,
+        stage: "broker",
+        reason,
+      });
     if (this.o.policy() === "off") {
       this.o.counters.count("broker_refused");
       return reply("the introducer does not assist other peers (relay policy off)");
@@ -216,6 +248,7 @@ export class Broker {
       this.#waiting.get(about)?.({
         kind: "failed",
         reason: String(m.reason ?? "brokering failed"),
+        stage: m.stage === "relay" ? "relay" : "broker",
       });
       return;
     }
@@ -235,6 +268,7 @@ export class Broker {
       target: link.peerId,
       ok: false,
       relayed: false,
+      stage: "relay",
       reason: this.o.policy() === "full_relay"
         ? "neither side could reach the other, and the relay could not be set up"
         : `neither side could reach the other; the introducer does not relay (policy ${this.o.policy()})`,

@@ -166,7 +166,9 @@ export class Introductions {
         ed25519Key: epk,
         x25519Key: xpk,
         bind,
-        introducedBy: known.introducedBy ?? from.peerId,
+        // A peer we already know by other means (an invite, a dial) does not become "introduced".
+        introducedBy: known.introducedBy ??
+          (known.source === "introduced" ? from.peerId : undefined),
         name: known.name ?? name,
       });
       this.o.mesh.peers.addEndpoints(peerId, endpoints);

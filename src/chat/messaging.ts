@@ -28,6 +28,8 @@ export const MAX_QUEUED_PER_PEER = 50_000;
 export const LINK_CONGESTION_LIMIT = 2048;
 /** Outbox rows read per query. */
 export const OUTBOX_BATCH = 256;
+/** Envelopes kept in memory between writing and sending (the rest are read back). */
+export const FRESH_ENVELOPES = 2048;
 /** Receipts are batched for this long (ms)… */
 export const RECEIPT_DELAY_MS = 50;
 /** …or until this many ids are waiting. */
@@ -97,6 +99,12 @@ export class Messaging {
   readonly #pumping = new Set<string>();
   readonly #again = new Set<string>();
   readonly #inFlight = new Set<string>();
+  /** Per peer, the row id of the last queued message handed to a link. */
+  readonly #cursors = new Map<string, number>();
+  /** Envelopes just written, by hex id (bounded). */
+  readonly #fresh = new Map<string, Uint8Array>();
+  /** Queued messages per peer. */
+  readonly #queued = new Map<string, number>();
   readonly #receipts = new Map<string, Uint8Array[]>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -142,14 +150,26 @@ export class Messaging {
     }
   }
 
-  #write(
+  async #write(
     kind: typeof Kind.Direct | typeof Kind.Broadcast | typeof Kind.Receipt,
     stream: string,
     to: string | null,
     body: (id: Uint8Array) => Promise<Uint8Array> | Uint8Array,
     content: string | null,
   ): Promise<{ env: Envelope; stored: StoredMessage }> {
-    return this.#o.author.write({ kind, stream, to, body, content, state: to ? "queued" : null });
+    const written = await this.#o.author.write({
+      kind,
+      stream,
+      to,
+      body,
+      content,
+      state: to ? "queued" : null,
+    });
+    if (to) {
+      this.#remember(written.stored.id, written.env.bytes);
+      this.#queued.set(to, this.#queuedCount(to) + 1);
+    }
+    return written;
   }
 
   /** Sends a direct message, sealed to the recipient (SPEC §4.4). */
@@ -167,7 +187,7 @@ export class Messaging {
       throw new CanopyError("conflict", `Peer ${peerId} is blocked`, { field: "peer_id" });
     }
     if (
-      this.#o.repo.queuedCount(peerId) >= MAX_QUEUED_PER_PEER ||
+      this.#queuedCount(peerId) >= MAX_QUEUED_PER_PEER ||
       this.#o.mesh.congested(LINK_CONGESTION_LIMIT, peerId)
     ) {
       throw new CanopyError(
@@ -235,28 +255,45 @@ export class Messaging {
     }
   }
 
+  /**
+   * Starts over from the oldest queued message for a peer: after a link or
+   * route appears, or a send was not acknowledged (PROTOCOL §5, §7.5).
+   */
+  rewind(peerId: string): void {
+    this.#cursors.delete(peerId);
+    this.kick(peerId);
+  }
+
   async #pump(peerId: string): Promise<void> {
     this.#pumping.add(peerId);
     try {
       do {
         this.#again.delete(peerId);
-        let cursor = 0;
         while (!this.#closed) {
           if (!this.#o.mesh.isReachable(peerId)) return;
-          const rows = this.#o.repo.queued(peerId, cursor, OUTBOX_BATCH);
+          const cursor = this.#cursors.get(peerId) ?? 0;
+          const rows = this.#o.repo.queuedIds(peerId, cursor, OUTBOX_BATCH);
           if (rows.length === 0) break;
           for (const row of rows) {
-            cursor = row.rowid;
+            this.#cursors.set(peerId, row.rowid);
             const key = toHex(row.id);
             if (this.#inFlight.has(key)) continue;
-            const sending = this.#o.mesh.sendTracked(peerId, row.envelope);
-            if (!sending) return;
+            const bytes = this.#fresh.get(key) ?? this.#o.repo.envelope(row.id);
+            this.#fresh.delete(key);
+            if (!bytes) continue;
+            const sending = this.#o.mesh.sendTracked(peerId, bytes);
+            if (!sending) {
+              this.#cursors.set(peerId, row.rowid - 1);
+              return;
+            }
             this.#inFlight.add(key);
             sending.acked.then((ok) => {
               this.#inFlight.delete(key);
+              if (!ok) return this.rewind(peerId);
               // Through a relay the ack only says the relay passed it on: the
-              // message stays queued (and is sent again if needed) until its receipt.
-              if (ok && !sending.relayed) this.#advance([row.id], "sent", peerId);
+              // message stays queued (and is sent again on the next rewind)
+              // until its receipt.
+              if (!sending.relayed) this.#advance([row.id], "sent", peerId);
             });
             if (!(await sending.admitted)) return;
           }
@@ -269,11 +306,30 @@ export class Messaging {
     }
   }
 
-  #advance(ids: Uint8Array[], state: DeliveryState, recipient: string): void {
+  /** Remembers the bytes of an envelope just written, so the pump need not read them back. */
+  #remember(id: Uint8Array, bytes: Uint8Array): void {
+    if (this.#fresh.size >= FRESH_ENVELOPES) this.#fresh.delete(this.#fresh.keys().next().value!);
+    this.#fresh.set(toHex(id), bytes);
+  }
+
+  /** Queued messages per peer, counted in memory (read from storage once per peer). */
+  #queuedCount(peerId: string): number {
+    let n = this.#queued.get(peerId);
+    if (n === undefined) {
+      n = this.#o.repo.queuedCount(peerId);
+      this.#queued.set(peerId, n);
+    }
+    return n;
+  }
+
+  #advance(ids: Uint8Array[], state: "sent" | "delivered" | "failed", recipient: string): void {
     if (this.#closed) return;
     this.#o.db.batch(() => this.#o.repo.advanceState(ids, state, this.#now(), recipient)).then(
       (changed) => {
-        for (const id of changed) {
+        if (changed.left > 0 && this.#queued.has(recipient)) {
+          this.#queued.set(recipient, Math.max(0, this.#queued.get(recipient)! - changed.left));
+        }
+        for (const id of changed.ids) {
           this.#o.events.publish("delivery", { id: toHex(id), peer_id: recipient, state });
         }
       },

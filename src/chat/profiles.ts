@@ -135,6 +135,14 @@ export class Profiles {
     return card ?? undefined;
   }
 
+  /** Publishes the default card once, so peers see this node's device name before any edit. */
+  async ensurePublished(): Promise<void> {
+    if (this.o.repo.seq(this.o.me) === 0) {
+      const cur = this.mine();
+      await this.#publish({ user: cur.user, device: cur.device });
+    }
+  }
+
   /** Updates the user profile; fields left out keep their value. */
   updateUser(body: Record<string, unknown>): Promise<Card> {
     const cur = this.mine();

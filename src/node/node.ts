@@ -243,7 +243,7 @@ export class CanopyNode {
             direction: link.initiator ? "outbound" : "inbound",
             trust: peer.trust,
           });
-          this.#messaging?.kick(peer.peerId);
+          this.#messaging?.rewind(peer.peerId);
           this.#broker?.linkUp(peer.peerId);
           if (peer.trust === "accepted") this.#welcome(link);
         },
@@ -261,14 +261,14 @@ export class CanopyNode {
           this.events.publish("relay_route", { peer_id: peerId, via, reason });
           if (via) {
             this.#broker?.routeAdded(peerId, via);
-            this.#messaging?.kick(peerId);
+            this.#messaging?.rewind(peerId);
           }
         },
         onPeerChanged: (peer) => {
           this.events.publish("peer_updated", { peer: this.#peers!.view(peer) });
           const link = mesh.link(peer.peerId);
           if (peer.trust === "accepted" && link) {
-            this.#messaging?.kick(peer.peerId);
+            this.#messaging?.rewind(peer.peerId);
             this.#sync?.accepted(link);
             void this.#profiles?.sendAll(link, this.#relayPolicy === "off");
             void this.#intros?.linkUp(link);
@@ -401,6 +401,10 @@ export class CanopyNode {
       void mesh.close();
       throw e;
     }
+    this.db.checkpointEvery();
+    void profiles.ensurePublished().catch((e) =>
+      log.warn("could not publish the profile card", { error: e })
+    );
     mesh.start();
     messaging.start();
     this.#startDiscovery(log);

@@ -324,22 +324,18 @@ export class MessagesRepo {
   }
 
   /** Outgoing messages to `recipient` still waiting to be sent, after a row id, oldest first. */
-  queued(
+  queuedIds(
     recipient: string,
     afterRowid: number,
     limit: number,
-  ): { rowid: number; id: Uint8Array; envelope: Uint8Array }[] {
-    return this.db.all<{ rowid: number; id: Uint8Array; envelope_enc: Uint8Array }>(
-      `SELECT rowid, id, envelope_enc FROM messages WHERE recipient = ? AND state = 'queued'
+  ): { rowid: number; id: Uint8Array }[] {
+    return this.db.all<{ rowid: number; id: Uint8Array }>(
+      `SELECT rowid, id FROM messages WHERE recipient = ? AND state = 'queued'
        AND rowid > ? ORDER BY rowid LIMIT ?`,
       recipient,
       afterRowid,
       limit,
-    ).map((r) => ({
-      rowid: r.rowid,
-      id: r.id,
-      envelope: this.cipher.open(r.envelope_enc, `messages.envelope:${toHex(r.id)}`),
-    }));
+    );
   }
 
   /** Number of queued outgoing messages per recipient. */
@@ -358,31 +354,46 @@ export class MessagesRepo {
   }
 
   /**
-   * Moves messages forward in their delivery state (queued → sent →
-   * delivered; never backwards). Returns the ids that changed.
+   * Moves outgoing messages to `recipient` forward in their delivery state
+   * (queued → sent → delivered; never backwards). Returns the ids that
+   * changed and how many of them were `queued` before.
    */
   advanceState(
     ids: readonly Uint8Array[],
-    state: DeliveryState,
+    state: "sent" | "delivered" | "failed",
     at: number,
-    onlyRecipient?: string,
-  ): Uint8Array[] {
-    const order: Record<string, number> = { queued: 0, sent: 1, delivered: 2, failed: 3 };
-    if (!(state in order)) throw new RangeError(`advanceState: not an outgoing state: ${state}`);
-    const changed: Uint8Array[] = [];
-    for (const id of ids) {
-      const row = this.db.get<{ state: DeliveryState | null; recipient: string | null }>(
-        "SELECT state, recipient FROM messages WHERE id = ?",
-        id,
+    recipient: string,
+  ): { ids: Uint8Array[]; left: number } {
+    const earlier: Record<string, string[]> = {
+      sent: ["queued"],
+      delivered: ["queued", "sent"],
+      failed: ["queued", "sent"],
+    };
+    const from = earlier[state];
+    if (!from) throw new RangeError(`advanceState: not an outgoing state: ${state}`);
+    const out: Uint8Array[] = [];
+    let left = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const marks = chunk.map(() => "?").join(",");
+      left += this.db.get<{ n: number }>(
+        `SELECT count(*) AS n FROM messages WHERE recipient = ? AND state = 'queued' AND id IN (${marks})`,
+        recipient,
+        ...chunk,
+      )?.n ?? 0;
+      const rows = this.db.all<{ id: Uint8Array }>(
+        `UPDATE messages SET state = ?, state_at = ?
+         WHERE recipient = ? AND state IN (${from.map(() => "?").join(",")}) AND id IN (${marks})
+         RETURNING id`,
+        state,
+        at,
+        recipient,
+        ...from,
+        ...chunk,
       );
-      if (!row || row.state === null || !(row.state in order) || order[row.state] >= order[state]) {
-        continue;
-      }
-      if (onlyRecipient !== undefined && row.recipient !== onlyRecipient) continue;
-      this.db.run("UPDATE messages SET state = ?, state_at = ? WHERE id = ?", state, at, id);
-      changed.push(id);
+      out.push(...rows.map((r) => r.id));
     }
-    return changed;
+    return { ids: out, left };
   }
 
   /** Incoming messages whose receipt is not yet written, oldest first. */

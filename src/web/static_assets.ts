@@ -7,10 +7,13 @@
  */
 import app from "../../static/app.css" with { type: "text" };
 import appJs from "../../static/app.js" with { type: "text" };
+import componentsAvatarField from "../../static/components/avatar_field.js" with { type: "text" };
 import componentsIcons from "../../static/components/icons.js" with { type: "text" };
 import componentsLayout from "../../static/components/layout.js" with { type: "text" };
 import componentsPeerCard from "../../static/components/peer_card.js" with { type: "text" };
+import componentsProfileForm from "../../static/components/profile_form.js" with { type: "text" };
 import componentsQrCode from "../../static/components/qr_code.js" with { type: "text" };
+import componentsRelayPanel from "../../static/components/relay_panel.js" with { type: "text" };
 import componentsUi from "../../static/components/ui.js" with { type: "text" };
 import favicon from "../../static/favicon.svg" with { type: "text" };
 import index from "../../static/index.html" with { type: "text" };
@@ -18,6 +21,7 @@ import libApi from "../../static/lib/api.js" with { type: "text" };
 import libEvents from "../../static/lib/events.js" with { type: "text" };
 import libFormat from "../../static/lib/format.js" with { type: "text" };
 import libHtml from "../../static/lib/html.js" with { type: "text" };
+import libImage from "../../static/lib/image.js" with { type: "text" };
 import libRouter from "../../static/lib/router.js" with { type: "text" };
 import pagesChannels from "../../static/pages/channels.js" with { type: "text" };
 import pagesConnect from "../../static/pages/connect.js" with { type: "text" };
@@ -27,6 +31,7 @@ import pagesMessages from "../../static/pages/messages.js" with { type: "text" }
 import pagesNotFound from "../../static/pages/not_found.js" with { type: "text" };
 import pagesSettings from "../../static/pages/settings.js" with { type: "text" };
 import pagesSetup from "../../static/pages/setup.js" with { type: "text" };
+import stateChannels from "../../static/state/channels.js" with { type: "text" };
 import stateMessages from "../../static/state/messages.js" with { type: "text" };
 import statePeers from "../../static/state/peers.js" with { type: "text" };
 import stateSession from "../../static/state/session.js" with { type: "text" };
@@ -55,6 +60,10 @@ export interface StaticAsset {
 export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
   ["/app.css", { body: app, contentType: "text/css; charset=utf-8" }],
   ["/app.js", { body: appJs, contentType: "text/javascript; charset=utf-8" }],
+  ["/components/avatar_field.js", {
+    body: componentsAvatarField,
+    contentType: "text/javascript; charset=utf-8",
+  }],
   ["/components/icons.js", {
     body: componentsIcons,
     contentType: "text/javascript; charset=utf-8",
@@ -67,8 +76,16 @@ export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
     body: componentsPeerCard,
     contentType: "text/javascript; charset=utf-8",
   }],
+  ["/components/profile_form.js", {
+    body: componentsProfileForm,
+    contentType: "text/javascript; charset=utf-8",
+  }],
   ["/components/qr_code.js", {
     body: componentsQrCode,
+    contentType: "text/javascript; charset=utf-8",
+  }],
+  ["/components/relay_panel.js", {
+    body: componentsRelayPanel,
     contentType: "text/javascript; charset=utf-8",
   }],
   ["/components/ui.js", { body: componentsUi, contentType: "text/javascript; charset=utf-8" }],
@@ -78,6 +95,7 @@ export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
   ["/lib/events.js", { body: libEvents, contentType: "text/javascript; charset=utf-8" }],
   ["/lib/format.js", { body: libFormat, contentType: "text/javascript; charset=utf-8" }],
   ["/lib/html.js", { body: libHtml, contentType: "text/javascript; charset=utf-8" }],
+  ["/lib/image.js", { body: libImage, contentType: "text/javascript; charset=utf-8" }],
   ["/lib/router.js", { body: libRouter, contentType: "text/javascript; charset=utf-8" }],
   ["/pages/channels.js", { body: pagesChannels, contentType: "text/javascript; charset=utf-8" }],
   ["/pages/connect.js", { body: pagesConnect, contentType: "text/javascript; charset=utf-8" }],
@@ -87,6 +105,7 @@ export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
   ["/pages/not_found.js", { body: pagesNotFound, contentType: "text/javascript; charset=utf-8" }],
   ["/pages/settings.js", { body: pagesSettings, contentType: "text/javascript; charset=utf-8" }],
   ["/pages/setup.js", { body: pagesSetup, contentType: "text/javascript; charset=utf-8" }],
+  ["/state/channels.js", { body: stateChannels, contentType: "text/javascript; charset=utf-8" }],
   ["/state/messages.js", { body: stateMessages, contentType: "text/javascript; charset=utf-8" }],
   ["/state/peers.js", { body: statePeers, contentType: "text/javascript; charset=utf-8" }],
   ["/state/session.js", { body: stateSession, contentType: "text/javascript; charset=utf-8" }],

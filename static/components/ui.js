@@ -46,17 +46,6 @@ export function ErrorBox({ error, onRetry, title }) {
 }
 
 /**
- * A panel for a feature that is not there yet.
- * @param {{ title: string, children?: any }} props
- */
-export function Soon({ title, children }) {
-  return html`<div class="empty soon" data-testid="soon">
-    <p class="empty-title">${title}: available soon</p>
-    ${children ? html`<p class="empty-hint">${children}</p>` : null}
-  </div>`;
-}
-
-/**
  * The page title, focused when the page opens (so keyboard and screen reader
  * users land on it after navigating).
  * @param {{ title: string, children?: any }} props

@@ -6,12 +6,15 @@
  * peer lists follow peer events live.
  * @module
  */
-import { html, useResource, useState, useValue } from "../lib/html.js";
+import { html, useEffect, useResource, useState, useValue } from "../lib/html.js";
 import { api, post } from "../lib/api.js";
-import { loadPeers, peerName, peers, peersError } from "../state/peers.js";
-import { namesOf, PeerCard } from "../components/peer_card.js";
+import { on } from "../lib/events.js";
+import { introduced, loadPeers, peerName, peers, peersError } from "../state/peers.js";
+import { clearOutcomes, namesOf, PeerCard } from "../components/peer_card.js";
 import { QrCode } from "../components/qr_code.js";
 import {
+  Avatar,
+  Badge,
   CopyButton,
   Empty,
   ErrorBox,
@@ -155,20 +158,49 @@ function ImportSection() {
   `;
 }
 
+/** This node's identity and how peers see it. */
+async function loadIdentity() {
+  const [info, user, device] = await Promise.all([
+    api("/info"),
+    api("/profile").catch(() => null),
+    api("/device/profile").catch(() => null),
+  ]);
+  return { info, user, device };
+}
+
 function IdentitySection() {
-  const info = useResource(() => api("/info"), []);
+  const me = useResource(loadIdentity, []);
+  const myId = me.data?.info.peer_id;
+  useEffect(() => {
+    if (!myId) return;
+    return on("profile_updated", (data) => {
+      if (data?.peer_id === myId) me.reload();
+    });
+  }, [myId]);
+  const info = me.data?.info;
+  const shownAs = me.data?.user?.display_name;
+  const device = me.data?.device?.device_name;
   return html`<${Section} title="Your Identity" id="identity">
-    ${info.loading && !info.data ? html`<${Loading} />` : null}
-    <${ErrorBox} error=${info.error} onRetry=${info.reload} />
+    ${me.loading && !me.data ? html`<${Loading} />` : null}
+    <${ErrorBox} error=${me.error} onRetry=${me.reload} />
     ${
-    info.data
+    info
       ? html`
+        <div class="identity">
+          <${Avatar} id=${info.peer_id} name=${shownAs || device}
+            src=${me.data?.user?.avatar ?? me.data?.device?.avatar} size=${48} />
+          <p><strong data-testid="my-name">${shownAs || "No display name"}</strong>${device
+            ? [
+              " ",
+              html`<span class="muted">${"on "}<span data-testid="my-device">${device}</span></span>`,
+            ]
+            : null}<br /><a href="/settings" class="hint">Change how peers see you</a></p>
+        </div>
         <dl class="facts">
           <dt>Peer ID</dt>
-          <dd><code data-testid="my-peer-id">${info.data.peer_id}</code></dd>
+          <dd><code data-testid="my-peer-id">${info.peer_id}</code></dd>
           <dt>Fingerprint</dt>
-          <dd><code class="fingerprint" data-testid="my-fingerprint">${info.data
-            .fingerprint}</code></dd>
+          <dd><code class="fingerprint" data-testid="my-fingerprint">${info.fingerprint}</code></dd>
         </dl>
         <p class="hint">Compare the fingerprint with your friend's by phone or in person: if it
                   matches what their Connect page shows for you, nobody is in between.</p>
@@ -179,14 +211,19 @@ function IdentitySection() {
 }
 
 /**
- * @param {{ list: any[], actions: string[], empty: any, note?: (p: any) => any, testid: string }} props
+ * @param {{ list: any[], actions: string[], empty: any, note?: (p: any) => any, testid: string,
+ *   connectWith?: (p: any) => "reconnect" | "introduced" | "discovered",
+ *   introducer?: (p: any) => string | null }} props
  */
-function PeerList({ list, actions, empty, note, testid }) {
+function PeerList({ list, actions, empty, note, testid, connectWith, introducer }) {
   if (list.length === 0) return empty;
   return html`<ul class="peers" data-testid=${testid}>
     ${
     list.map((p) =>
-      html`<${PeerCard} key=${p.peer_id} peer=${p} actions=${actions} note=${note?.(p)} />`
+      html`
+        <${PeerCard} key=${p.peer_id} peer=${p} actions=${actions} note=${note?.(p)}
+          connectWith=${connectWith?.(p)} introducer=${introducer?.(p) ?? null} />
+      `
     )
   }
   </ul>`;
@@ -195,18 +232,40 @@ function PeerList({ list, actions, empty, note, testid }) {
 function PeersSections() {
   const data = useValue(peers);
   const error = useValue(peersError);
+  const intros = useValue(introduced) ?? [];
   if (!data) {
     return error
       ? html`<${ErrorBox} error=${error} onRetry=${loadPeers} />`
       : html`<${Loading} label="Loading peers…" />`;
   }
   const all = data.peers ?? [];
+  const introOf = new Map(intros.map((i) => [i.peer_id, i]));
   const byName = (a, b) => namesOf(a).title.localeCompare(namesOf(b).title);
   const pending = all.filter((p) => p.state === "pending").sort(byName);
   const connected = all.filter((p) => p.connected && p.state !== "pending").sort(byName);
-  const known = all.filter((p) => p.state === "disconnected").sort(byName);
+  const known = all.filter((p) => p.state === "disconnected");
+  // An introduction the peer list does not hold (yet): list it too.
+  const listed = new Set(all.map((p) => p.peer_id));
+  for (const i of intros) {
+    if (!listed.has(i.peer_id) && !i.connected) {
+      known.push({ ...i, state: "disconnected", source: "introduced", connected: false });
+    }
+  }
+  known.sort(byName);
   const blocked = all.filter((p) => p.state === "blocked").sort(byName);
   const discovered = data.discovered_peers ?? [];
+
+  const introducerOf = (p) => introOf.get(p.peer_id)?.introduced_by ?? p.introduced_by ?? null;
+  // Connecting through connect_introduced suits any peer with an introducer (it dials directly
+  // first); "Introduced by" is said only of peers we learnt from an introduction, not of a
+  // friend whose invite we imported and whom someone else announced later.
+  const hasIntroducer = (p) => introOf.has(p.peer_id) || p.source === "introduced";
+  const introNote = (p) => {
+    const by = introducerOf(p);
+    if (!by || p.source !== "introduced") return null;
+    const name = introOf.get(p.peer_id)?.introduced_by_name || peerName(by);
+    return html`Introduced by <strong data-testid="introduced-by">${name}</strong>`;
+  };
   return html`
     <${ErrorBox} error=${error} onRetry=${loadPeers} />
     <${Section} title="Contact Requests" id="requests" count=${pending.length}>
@@ -217,15 +276,15 @@ function PeersSections() {
         `} />
       <//>
       <${Section} title="Connected Peers" id="connected" count=${connected.length}>
-        <${PeerList} list=${connected} actions=${["disconnect", "forget"]} testid="connected-peers"
+        <${PeerList} list=${connected} actions=${["reconnect", "disconnect", "forget"]}
+          testid="connected-peers" note=${introNote}
           empty=${html`<${Empty} title="No peers connected">Import a friend's invite above, or give them yours.<//>`} />
         <//>
         <${Section} title="Known Peers / Introduced" id="known" count=${known.length}>
           <${PeerList} list=${known} actions=${["connect", "forget"]} testid="known-peers"
-            note=${(p) =>
-              p.introduced_by
-                ? html`Introduced by <strong>${peerName(p.introduced_by)}</strong>`
-                : null}
+            note=${introNote}
+            connectWith=${(p) => (hasIntroducer(p) ? "introduced" : "reconnect")}
+            introducer=${introducerOf}
             empty=${html`
               <${Empty}
                 title="No other known peers">Peers you connected to before, and peers your contacts introduce, appear here.<//>
@@ -238,19 +297,29 @@ function PeersSections() {
             title="No Canopy nodes found on this network">Nodes on the same LAN appear here automatically (mDNS). Some routers block it: use invite codes then.<//>
         `
         : html`<ul class="peers" data-testid="discovered-peers">${
-          discovered.map((d) =>
-            html`
+          discovered.map((d) => {
+            const match = all.find((p) => p.peer_id === d.peer_id);
+            return html`
               <${PeerCard} key=${d.peer_id}
                 peer=${{
+                  ...match,
                   ...d,
+                  display_name: match?.display_name ?? null,
+                  device_name: match?.device_name ?? d.name ?? null,
+                  avatar: match?.avatar ?? null,
                   state: d.connected ? "connected" : "disconnected",
-                  route: d.connected ? "direct" : null,
-                  endpoints: [`ws://${d.address}:${d.port}`],
+                  route: d.connected ? (match?.route ?? "direct") : null,
+                  via: match?.via ?? null,
                 }}
-                actions=${d.connected ? [] : ["connect"]}
-                note=${html`On your network at <code>${d.address}:${d.port}</code>`} />
-            `
-          )
+                actions=${d.connected || d.trust === "blocked" ? [] : ["connect"]}
+                connectWith="discovered"
+                note=${html`On your network at <code>${d.address}:${d.port}</code>${
+                  d.keys_match === false
+                    ? [" · ", html`<${Badge} kind="danger">Its keys do not match its ID<//>`]
+                    : null
+                }${d.trust === "blocked" ? " · blocked" : null}`} />
+            `;
+          })
         }</ul>`}
     <//>
     ${blocked.length
@@ -267,6 +336,7 @@ function PeersSections() {
 }
 
 export function ConnectPage() {
+  useEffect(() => clearOutcomes, []);
   return html`
     <div class="page page-connect">
       <${PageHeader} title="Connect">Link this node with your friends' nodes.<//>

@@ -9,7 +9,7 @@ import { html, useEffect, useLayoutEffect, useRef, useState, useValue } from "..
 import { post } from "../lib/api.js";
 import { clock, plural, shortId } from "../lib/format.js";
 import { route } from "../lib/router.js";
-import { peerName, peers } from "../state/peers.js";
+import { deviceOf, peerName, peers } from "../state/peers.js";
 import {
   activeConversation,
   conversationOf,
@@ -83,7 +83,19 @@ function peerAvatar(id) {
 function MessageItem({ m, broadcast }) {
   const state = m.outgoing ? (broadcast ? STATE_LABEL.sent : STATE_LABEL[m.state]) : null;
   return html`<li class=${`msg ${m.outgoing ? "out" : "in"}`} data-id=${m.id} data-state=${m.state}>
-    ${!m.outgoing && broadcast ? html`<p class="msg-from">${peerName(m.origin)}</p>` : null}
+    ${
+    !m.outgoing && broadcast
+      ? html`<p class="msg-from"><span data-testid="msg-from">${
+        m.origin_name || peerName(m.origin)
+      }</span>${
+        (m.origin_device_name || deviceOf(m.origin))
+          ? html`<span class="muted msg-device">${` · ${
+            m.origin_device_name || deviceOf(m.origin)
+          }`}</span>`
+          : null
+      }</p>`
+      : null
+  }
     <p class="msg-text">${m.content}</p>
     <p class="msg-meta">
       <time datetime=${m.timestamp} title=${`Sent ${new Date(m.timestamp).toLocaleString()}`}>${
@@ -233,12 +245,18 @@ function Thread({ conversation }) {
     ? "Asked to connect: accept it on the Connect page to reply as a contact."
     : "Offline: messages wait in the outbox and are delivered when it reconnects.";
   const name = broadcast ? "Broadcast" : peerName(conversation);
+  const device = broadcast ? null : deviceOf(conversation);
   return html`
     <section class="thread" aria-labelledby="thread-title" data-conversation=${conversation}>
       <header class="thread-head">
         <a href="/messages" class="btn btn-small btn-ghost back-link">← Conversations</a>
         <div>
-          <h2 id="thread-title">${name}</h2>
+          <h2 id="thread-title">${name}${device && device !== name
+            ? [
+              " ",
+              html`<span class="muted thread-device" data-testid="thread-device">${`on ${device}`}</span>`,
+            ]
+            : null}</h2>
           <p class="hint">${!broadcast
             ? html`
               <code>${shortId(conversation)}</code> ·

@@ -1,13 +1,47 @@
 /**
- * Settings: your account and password now; Device Profile, User Profile
- * and the Mesh Relay policy are placeholders until their APIs land
- * (phase 2 replaces each `Soon` panel below with its form).
+ * Settings: the Device Profile and User Profile your peers see (names,
+ * descriptions, avatars resized in the browser), the Mesh Relay policy
+ * with the relay status, and the password.
  * @module
  */
-import { html, useResource, useState, useValue } from "../lib/html.js";
-import { api, post } from "../lib/api.js";
+import { html, useState, useValue } from "../lib/html.js";
+import { post } from "../lib/api.js";
 import { auth } from "../state/session.js";
-import { ErrorBox, Field, PageHeader, Section, Soon } from "../components/ui.js";
+import { ProfileForm } from "../components/profile_form.js";
+import { RelayPanel } from "../components/relay_panel.js";
+import { ErrorBox, Field, PageHeader, Section } from "../components/ui.js";
+
+/** The device profile's fields (limits as the node enforces them). */
+export const DEVICE_FIELDS = [
+  {
+    name: "device_name",
+    id: "device-name",
+    label: "Device name",
+    max: 64,
+    required: true,
+    hint: "Tells your peers which of your machines this is, e.g. Home laptop.",
+  },
+  {
+    name: "description",
+    id: "device-description",
+    label: "Description",
+    max: 500,
+    multiline: true,
+    placeholder: "Optional",
+  },
+];
+
+/** The user profile's fields. */
+export const USER_FIELDS = [
+  {
+    name: "display_name",
+    id: "display-name",
+    label: "Display name",
+    max: 64,
+    hint: "Shown to your peers next to your messages and channel posts.",
+  },
+  { name: "bio", id: "bio", label: "Bio", max: 500, multiline: true, placeholder: "Optional" },
+];
 
 function PasswordForm() {
   const { min_password_length: min = 10 } = useValue(auth);
@@ -82,15 +116,6 @@ function PasswordForm() {
   </form>`;
 }
 
-function RelayPanel() {
-  const status = useResource(() => api("/p2p/status"), []);
-  return html`<${Soon} title="Changing the relay policy">
-    This node's policy is <strong data-testid="relay-policy">${
-    status.data?.relay_policy ?? "…"
-  }</strong>${" "}
-    (set with <code>--relay-policy</code> or <code>CANOPY_RELAY_POLICY</code>).<//>`;
-}
-
 export function SettingsPage() {
   const { username } = useValue(auth);
   return html`
@@ -99,21 +124,27 @@ export function SettingsPage() {
       <div class="grid-2">
         <div class="stack">
           <${Section} title="Device Profile" id="device-profile">
-            <${Soon}
-              title="Device name, description and avatar">They tell your peers which machine is which.<//>
+            <p class="hint">This machine, as your peers see it.</p>
+            <${ProfileForm} path="/device/profile" testid="device-profile-form"
+              fields=${DEVICE_FIELDS} avatarId="device-avatar" avatarLabel="Device picture"
+              submitLabel="Save device profile" />
             <//>
             <${Section} title="User Profile" id="user-profile">
-              <${Soon} title="Display name, bio and avatar">Your peers will see them next to your messages.<//>
-            <//>
-            <${Section} title="Mesh Relay" id="mesh-relay">
-              <${RelayPanel} />
-            <//>
-          </div>
-          <${Section} title="Password" id="password">
-            <p class="hint">Signed in as <strong>${username}</strong>.</p>
-            <${PasswordForm} />
-          <//>
-        </div>
-      </div>
+              <p class="hint">You, as your peers see you.</p>
+              <${ProfileForm} path="/profile" testid="user-profile-form" fields=${USER_FIELDS}
+                avatarId="user-avatar" avatarLabel="Your picture" submitLabel="Save user profile" />
+              <//>
+              </div>
+              <div class="stack">
+                <${Section} title="Mesh Relay" id="mesh-relay">
+                  <${RelayPanel} />
+                  <//>
+                  <${Section} title="Password" id="password">
+                    <p class="hint">Signed in as <strong>${username}</strong>.</p>
+                    <${PasswordForm} />
+                    <//>
+                    </div>
+                    </div>
+                    </div>
   `;
 }

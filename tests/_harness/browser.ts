@@ -174,6 +174,8 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOT_DIR, { recursive: true });
   for (const size of SCREEN_SIZES) {
     await page.setViewport(size);
+    // From the top: a sticky header photographed mid-scroll lands in the middle of the picture.
+    await page.evaluate(() => globalThis.scrollTo(0, 0));
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
     await page.screenshot({
       path: new URL(`${name}-${size.width}.png`, SCREENSHOT_DIR).pathname as `${string}.png`,

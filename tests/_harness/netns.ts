@@ -103,22 +103,6 @@ export class Netns {
     await ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", host);
   }
 
-  /**
-   * Links a namespace to the test's own (root) namespace with a veth pair —
-   * a management path so the test can reach a node's HTTP API. The pair
-   * disappears with the namespace.
-   */
-  async linkToRoot(ns: string, rootAddr: string, nsAddr: string): Promise<void> {
-    const n = Math.floor(Math.random() * 1e6);
-    const vr = `vr${n}`;
-    const vn = `vn${n}`;
-    await ip("link", "add", vr, "type", "veth", "peer", "name", vn, "netns", ns);
-    await ip("addr", "add", rootAddr, "dev", vr);
-    await ip("-n", ns, "addr", "add", nsAddr, "dev", vn);
-    await ip("link", "set", vr, "up");
-    await ip("-n", ns, "link", "set", vn, "up");
-  }
-
   /** Runs `ip` inside a namespace (e.g. to add a route). */
   exec(ns: string, ...args: string[]): Promise<string> {
     return ip("-n", ns, ...args);

@@ -51,7 +51,14 @@ Deno.test({
 
       await step("every page loads from the node alone", async () => {
         await setUp(page, node, "carol");
-        const paths = ["/connect", "/messages", "/messages?to=broadcast", "/channels", "/settings"];
+        const paths = [
+          "/connect",
+          "/messages",
+          "/messages?to=broadcast",
+          "/channels",
+          "/channels?c=0123456789abcdef", // a channel this node never heard of
+          "/settings",
+        ];
         for (const path of [...paths, "/keys", "/nope"]) {
           await goto(page, node.baseUrl + path);
           await page.waitForSelector("main h1");

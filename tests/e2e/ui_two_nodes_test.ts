@@ -6,21 +6,47 @@
  * set up both accounts; create an API key in the UI and use it from here;
  * copy A's invite, import it on B and see "connected"; accept B on A; send
  * a direct message and a broadcast from B and watch them arrive on A's open
- * page, with the direct message moving to delivered; revoke the key and see
- * the API refuse it; log out and in; see a session ended elsewhere send the
- * UI back to the login page. Screenshots of each page land in
+ * page, with the direct message moving to delivered; create a channel on A
+ * and post to it from B, live on A; change A's names and device avatar in
+ * Settings (the picture resized in the browser) and see them on B's open
+ * Connect page; connect B to C, whom A introduced, from the Known Peers /
+ * Introduced list; switch A's relay policy in Settings and see the relay
+ * status follow, also when a script changes it; revoke the key and see the
+ * API refuse it; log out and in; see a session ended elsewhere send the UI
+ * back to the login page. Screenshots of each page land in
  * test-output/screenshots/.
  */
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
+import type { ElementHandle, Page } from "puppeteer-core";
 import { chromiumAvailable, goto, launchBrowser, screenshots } from "../_harness/browser.ts";
 import { cleanup, type SpawnedNode, spawnNode } from "../_harness/spawn_node.ts";
 import { call } from "../_harness/http.ts";
+import { api, startNode } from "../_harness/cluster.ts";
 import { click, fill, logIn, openPage, PASSWORD, setUp, until, valueOf } from "./_ui.ts";
 
 const browserOk = await chromiumAvailable();
 
 /** The state of the message with `text` on a Messages page, or "" while it is not shown. */
+/** Waits until an element matching `selector` on `page` has exactly `text` (trimmed). */
+async function textIn(page: Page, selector: string, text: string): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (sel, want) =>
+        [...document.querySelectorAll(sel)].some((el) => el.textContent?.trim() === want),
+      { timeout: 20_000, polling: 50 },
+      selector,
+      text,
+    );
+  } catch (e) {
+    const seen = await page.$$eval(selector, (els) => els.map((el) => el.textContent?.trim()));
+    throw new Error(
+      `no "${text}" in ${selector} on ${page.url()} (saw ${JSON.stringify(seen)}): ${
+        (e as Error).message
+      }`,
+    );
+  }
+}
+
 function messageState(page: Page, text: string): Promise<string> {
   return page.$$eval(".msg", (items, t) => {
     const li = items.find((el) => el.querySelector(".msg-text")?.textContent === t);
@@ -29,10 +55,12 @@ function messageState(page: Page, text: string): Promise<string> {
 }
 
 Deno.test({
-  name: "two nodes through the web UI: keys, invite, accept, messages, revoke, sessions",
+  name:
+    "two nodes through the web UI: keys, invite, accept, messages, channels, profiles, introductions, relay policy, revoke, sessions",
   ignore: !browserOk,
   async fn(t) {
     const nodes: SpawnedNode[] = [];
+    const files: string[] = [];
     const browser = await launchBrowser();
     try {
       const [a, b] = await Promise.all([spawnNode(), spawnNode()]);
@@ -209,18 +237,203 @@ Deno.test({
         await screenshots(pageB, "messages-sender");
       });
 
-      await step("the other pages render", async () => {
+      await step("a channel created on A's page gets B's post, live on A", async () => {
         await openPage(pageA, "channels");
-        await pageA.waitForSelector("[data-testid=soon]");
-        await screenshots(pageA, "channels");
-        await openPage(pageA, "settings");
-        await until(
+        await pageA.waitForSelector("[data-testid=channels-empty]");
+        await screenshots(pageA, "channels-empty");
+        await click(pageA, "[data-testid=new-channel]");
+        await fill(pageA, "#channel-name", "e2e-general");
+        await fill(pageA, "#channel-description", "Where the browser tests talk");
+        await click(pageA, "[data-testid=create-channel]");
+        const id = await until(
           pageA,
-          "relay policy",
-          () => document.querySelector("[data-testid=relay-policy]")?.textContent !== "…",
+          "the new channel selected",
+          () => new URLSearchParams(location.search).get("c"),
         );
-        await screenshots(pageA, "settings");
+        await pageA.waitForSelector(`section.thread[data-channel="${id}"]`);
+        await pageA.evaluate(() => ((window as unknown as { marker: number }).marker = 3));
+        const device = await call(`${a.apiUrl}/device/profile`, { key });
+        assert.equal(device.status, 200, device.text);
+
+        // B hears of the channel live, with the device it started on.
+        await openPage(pageB, "channels");
+        const item = `a[data-channel="${id}"]`;
+        await pageB.waitForSelector(item, { timeout: 20_000 });
+        assert.ok(
+          (await valueOf(pageB, `${item} [data-testid=channel-origin]`)).includes(
+            device.json.device_name as string,
+          ),
+          "the originating device is listed",
+        );
+        await click(pageB, item);
+        await pageB.waitForSelector(`section.thread[data-channel="${id}"]`);
+        await fill(pageB, "#channel-compose", "Hello channel, this is B");
+        await click(pageB, "[data-testid=channel-send]");
+        await textIn(pageB, ".post.out .msg-text", "Hello channel, this is B");
+
+        // A sees it arrive without a reload, and the list counts it.
+        await textIn(pageA, ".post.in .msg-text", "Hello channel, this is B");
+        await textIn(pageA, `${item} [data-testid=channel-count]`, "1 post");
+        assert.equal(
+          await pageA.evaluate(() => (window as unknown as { marker?: number }).marker),
+          3,
+          "A's page was never reloaded",
+        );
+        await fill(pageA, "#channel-compose", "Welcome, B");
+        await pageA.focus("#channel-compose");
+        await pageA.keyboard.press("Enter");
+        await textIn(pageB, ".post.in .msg-text", "Welcome, B");
+        await screenshots(pageA, "channels");
+        await screenshots(pageB, "channels-peer");
       });
+
+      await step(
+        "A's names and avatar, changed in Settings, show live on B's Connect page",
+        async () => {
+          await openPage(pageB, "connect");
+          const cardOfA = `[data-testid=connected-peers] [data-peer-id="${a.peerId}"]`;
+          await pageB.waitForSelector(cardOfA);
+          await pageB.evaluate(() => ((window as unknown as { marker: number }).marker = 4));
+
+          await openPage(pageA, "settings");
+          await fill(pageA, "#display-name", "Alice");
+          await fill(pageA, "#bio", "Testing Canopy in a browser");
+          await click(pageA, "[data-testid=user-profile-form-save]");
+          await pageA.waitForSelector("[data-testid=user-profile-form-saved]");
+
+          await fill(pageA, "#device-name", "Alice's e2e laptop");
+          // A 640×400 picture, drawn by the browser itself: the page must crop and shrink it.
+          const png = await pageA.evaluate(() => {
+            const canvas = document.createElement("canvas");
+            canvas.width = 640;
+            canvas.height = 400;
+            const ctx = canvas.getContext("2d")!;
+            const g = ctx.createLinearGradient(0, 0, 640, 400);
+            g.addColorStop(0, "#1f6f43");
+            g.addColorStop(1, "#f4c430");
+            ctx.fillStyle = g;
+            ctx.fillRect(0, 0, 640, 400);
+            ctx.fillStyle = "#ffffff";
+            ctx.beginPath();
+            ctx.arc(320, 200, 120, 0, 2 * Math.PI);
+            ctx.fill();
+            return canvas.toDataURL("image/png").split(",")[1];
+          });
+          const picture = await Deno.makeTempFile({ prefix: "canopy-avatar-", suffix: ".png" });
+          files.push(picture);
+          await Deno.writeFile(picture, Uint8Array.from(atob(png), (c) => c.charCodeAt(0)));
+          const input = await pageA.waitForSelector("#device-avatar");
+          await (input as ElementHandle<HTMLInputElement>).uploadFile(picture);
+          await input!.dispose();
+          await pageA.waitForSelector("[data-testid=device-avatar-preview][data-has-avatar=true]");
+          await click(pageA, "[data-testid=device-profile-form-save]");
+          await pageA.waitForSelector("[data-testid=device-profile-form-saved]");
+
+          const saved = await call(`${a.apiUrl}/device/profile`, { key });
+          assert.equal(saved.json.device_name, "Alice's e2e laptop");
+          const avatar = saved.json.avatar as string;
+          assert.match(avatar, /^data:image\/(webp|jpeg);base64,/);
+          const bytes = Uint8Array.from(atob(avatar.split(",")[1]), (c) => c.charCodeAt(0));
+          assert.ok(bytes.length <= 64 * 1024, `avatar of ${bytes.length} bytes`);
+          const side = await pageA.evaluate(async (url) => {
+            const img = new Image(); // img-src allows data: (connect-src, for fetch, does not)
+            img.src = url;
+            await img.decode();
+            return [img.naturalWidth, img.naturalHeight];
+          }, avatar);
+          assert.deepEqual(side, [128, 128], "a square thumbnail");
+
+          // B's open Connect page follows, without a reload.
+          await textIn(pageB, `${cardOfA} [data-testid=peer-name]`, "Alice");
+          await textIn(pageB, `${cardOfA} [data-testid=peer-device]`, "Alice's e2e laptop");
+          await pageB.waitForFunction(
+            (sel) => document.querySelector(sel)?.getAttribute("src")?.startsWith("data:image/"),
+            { timeout: 20_000 },
+            `${cardOfA} img.avatar`,
+          );
+          assert.equal(
+            await pageB.evaluate(() => (window as unknown as { marker?: number }).marker),
+            4,
+            "B's page was never reloaded",
+          );
+          await screenshots(pageA, "settings");
+          await screenshots(pageB, "connect-profiles");
+
+          // Messages carry the sender's names too.
+          await openPage(pageB, "messages");
+          await click(pageB, "a[data-conversation=broadcast]");
+          const sent = await call(`${a.apiUrl}/p2p/send`, {
+            key,
+            body: { content: "Alice here, with a name now", broadcast: true },
+          });
+          assert.equal(sent.status, 200, sent.text);
+          await textIn(pageB, ".msg.in .msg-text", "Alice here, with a name now");
+          await textIn(pageB, ".msg.in [data-testid=msg-from]", "Alice");
+          await textIn(pageB, ".msg.in .msg-device", "· Alice's e2e laptop");
+          await screenshots(pageB, "messages-names");
+        },
+      );
+
+      await step("B connects to C, whom A introduced, from its Connect page", async () => {
+        // C is linked to A by script; A introduces it to B.
+        const c = await startNode();
+        nodes.push(c);
+        await api(c, "/profile", { display_name: "Carol" });
+        await api(c, "/device/profile", { device_name: "Carol's box" });
+        const invite = await call(`${a.apiUrl}/p2p/invite`, { key });
+        const imported = await api(c, "/p2p/invite/import", {
+          invite_code: invite.json.invite_code,
+        });
+        assert.equal(imported.json.status, "connected", imported.text);
+        const accepted = await call(`${a.apiUrl}/p2p/accept`, { key, body: { peer_id: c.peerId } });
+        assert.equal(accepted.status, 200, accepted.text);
+
+        await openPage(pageB, "connect");
+        const known = `[data-testid=known-peers] [data-peer-id="${c.peerId}"]`;
+        await pageB.waitForSelector(known, { timeout: 20_000 });
+        await textIn(pageB, `${known} [data-testid=introduced-by]`, "Alice");
+        await screenshots(pageB, "connect-introduced");
+        await click(pageB, `${known} [data-testid=peer-connect]`);
+        const connected = `[data-testid=connected-peers] [data-peer-id="${c.peerId}"]`;
+        await pageB.waitForSelector(`${connected} .badge-direct`, { timeout: 30_000 });
+        await pageB.waitForSelector(`${connected} [data-testid=peer-outcome][data-ok=true]`);
+        const steps = await pageB.$$eval(
+          `${connected} [data-testid=connect-steps] li`,
+          (items) =>
+            items.map((li) => `${li.getAttribute("data-step")}:${li.getAttribute("data-ok")}`),
+        );
+        assert.deepEqual(steps, ["direct:true"]);
+        await textIn(pageB, `${connected} [data-testid=peer-name]`, "Carol");
+        await screenshots(pageB, "connect-introduced-connected");
+      });
+
+      await step(
+        "the relay policy switched in A's Settings shows in the relay status, live",
+        async () => {
+          await openPage(pageA, "settings");
+          await textIn(pageA, "[data-testid=relay-policy]", "broker_only");
+          await pageA.waitForSelector("[data-testid=relay-routes][data-rows='0']");
+          await pageA.select("#relay-policy-select", "full_relay");
+          await click(pageA, "[data-testid=relay-apply]");
+          await textIn(pageA, "[data-testid=relay-policy]", "full_relay");
+          await pageA.waitForSelector("[data-testid=relay-saved]");
+          const status = await call(`${a.apiUrl}/p2p/relay_status`, { key });
+          assert.equal(status.json.relay_policy, "full_relay");
+          await screenshots(pageA, "settings-relay");
+
+          // Changed by a script: the open page follows through the event stream.
+          await pageA.evaluate(() => ((window as unknown as { marker: number }).marker = 5));
+          const off = await call(`${a.apiUrl}/p2p/relay_policy`, { key, body: { policy: "off" } });
+          assert.equal(off.status, 200, off.text);
+          await textIn(pageA, "[data-testid=relay-policy]", "off");
+          assert.equal(await valueOf(pageA, "#relay-policy-select"), "off");
+          assert.equal(
+            await pageA.evaluate(() => (window as unknown as { marker?: number }).marker),
+            5,
+            "A's page was never reloaded",
+          );
+        },
+      );
 
       await step("revoking the key in the UI makes the API refuse it", async () => {
         await openPage(pageA, "keys");
@@ -284,7 +497,7 @@ Deno.test({
       assert.deepEqual(browser.problems, [], "no page errors or CSP violations");
     } finally {
       await browser.close();
-      await cleanup(nodes);
+      await cleanup(nodes, files);
     }
   },
 });

@@ -1,13 +1,34 @@
 /**
  * Broker and relay across three hosts (SPEC §6) in network namespaces:
- * A reaches B and C; B and C have no route to each other. Each node's HTTP
- * API sits on a private management link to the test's namespace, and its
- * mesh listener on its data links only.
+ * A reaches B and C; B and C have no route to each other. The test talks to
+ * each node's HTTP API (on 127.0.0.1 inside its namespace) through an agent
+ * process running there, so the test's own namespace gains no interfaces.
  */
 import assert from "node:assert/strict";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
-import { adminKey, api, importInvite, type TestNode, waitFor } from "../_harness/cluster.ts";
+import { adminKey, type TestNode, waitFor } from "../_harness/cluster.ts";
+import type { ApiResponse } from "../_harness/http.ts";
+import { NsHttp } from "../_harness/ns_http.ts";
 import { cleanup, spawnNode } from "../_harness/spawn_node.ts";
+
+/** Each lab node's HTTP agent inside its namespace. */
+const agents = new Map<TestNode, NsHttp>();
+
+/** The node's API, called from inside its namespace. */
+function api<T = Record<string, unknown>>(
+  node: TestNode,
+  path: string,
+  body?: unknown,
+): Promise<ApiResponse<T>> {
+  return agents.get(node)!.call<T>(`${node.apiUrl}${path}`, { key: node.key, body });
+}
+
+async function importInvite(on: TestNode, from: TestNode): Promise<Record<string, unknown>> {
+  const invite = await api<{ invite_code: string }>(from, "/p2p/invite");
+  const res = await api(on, "/p2p/invite/import", { invite_code: invite.json.invite_code });
+  assert.equal(res.status, 200, res.text);
+  return res.json;
+}
 
 const decoder = new TextDecoder();
 let subnet = 10 + Math.floor(Math.random() * 200);
@@ -20,9 +41,7 @@ interface Lab {
   ns: { a: string; b: string; c: string };
 }
 
-async function node(net: Netns, ns: string, meshHost: string, policy: string): Promise<TestNode> {
-  const m = subnet++;
-  await net.linkToRoot(ns, `10.231.${m}.1/30`, `10.231.${m}.2/30`);
+async function node(ns: string, meshHost: string, policy: string): Promise<TestNode> {
   const dir = await Deno.makeTempDir({ prefix: "canopy-lab-" });
   const key = await adminKey(dir);
   const spawned = await spawnNode({
@@ -31,7 +50,7 @@ async function node(net: Netns, ns: string, meshHost: string, policy: string): P
     args: [
       "serve",
       "--host",
-      `10.231.${m}.2`,
+      "127.0.0.1",
       "--port",
       "0",
       "--mesh-host",
@@ -43,7 +62,9 @@ async function node(net: Netns, ns: string, meshHost: string, policy: string): P
       policy,
     ],
   });
-  return Object.assign(spawned, { key, args: [] as string[] });
+  const n = Object.assign(spawned, { key, args: [] as string[] });
+  agents.set(n, new NsHttp(ns));
+  return n;
 }
 
 async function lab(policyA: string): Promise<Lab> {
@@ -53,9 +74,9 @@ async function lab(policyA: string): Promise<Lab> {
   const y = subnet++;
   await net.link(ns.a, `10.79.${x}.1/24`, ns.b, `10.79.${x}.2/24`);
   await net.link(ns.a, `10.79.${y}.1/24`, ns.c, `10.79.${y}.2/24`);
-  const a = await node(net, ns.a, "0.0.0.0", policyA);
-  const b = await node(net, ns.b, `10.79.${x}.2`, "broker_only");
-  const c = await node(net, ns.c, `10.79.${y}.2`, "broker_only");
+  const a = await node(ns.a, "0.0.0.0", policyA);
+  const b = await node(ns.b, `10.79.${x}.2`, "broker_only");
+  const c = await node(ns.c, `10.79.${y}.2`, "broker_only");
   // The guide's flow, both ways, between A and each of B and C.
   for (const [one, other] of [[b, a], [a, b], [c, a], [a, c]]) {
     assert.equal((await importInvite(one, other)).status, "connected");
@@ -63,9 +84,13 @@ async function lab(policyA: string): Promise<Lab> {
   return { net, a, b, c, ns };
 }
 
-async function close(l: Lab | undefined, extra: TestNode[] = []) {
+async function close(l: Lab | undefined) {
   if (!l) return;
-  await cleanup([l.a, l.b, l.c, ...extra]);
+  for (const n of [l.a, l.b, l.c]) {
+    await agents.get(n)?.close();
+    agents.delete(n);
+  }
+  await cleanup([l.a, l.b, l.c]);
   await l.net.close();
 }
 

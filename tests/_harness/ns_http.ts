@@ -1,0 +1,84 @@
+/**
+ * HTTP calls into a network namespace through a long-lived agent process
+ * running there (tests/_harness/ns_agent.ts).
+ * @module
+ */
+import type { ApiResponse, CallOptions } from "./http.ts";
+
+/** An agent in one namespace. */
+export class NsHttp {
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #waiting = new Map<number, (r: { status: number; text: string }) => void>();
+  readonly #pump: Promise<void>;
+  #id = 0;
+
+  constructor(ns: string) {
+    const child = new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        ns,
+        Deno.execPath(),
+        "run",
+        "--quiet",
+        "--allow-net",
+        new URL("./ns_agent.ts", import.meta.url).pathname,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#pump = (async () => {
+      let buf = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const msg = JSON.parse(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          this.#waiting.get(msg.id)?.(msg);
+          this.#waiting.delete(msg.id);
+        }
+      }
+    })();
+  }
+
+  /** Calls `url` from inside the namespace and reads the whole response. */
+  async call<T = Record<string, unknown>>(
+    url: string,
+    options: CallOptions = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers["X-API-Key"] = options.key;
+    let body: string | undefined;
+    if (typeof options.body === "string") body = options.body;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["Content-Type"] ??= "application/json";
+    }
+    const id = ++this.#id;
+    const answer = new Promise<{ status: number; text: string }>((r) => this.#waiting.set(id, r));
+    const method = options.method ?? (body === undefined ? "GET" : "POST");
+    await this.#writer.write(
+      new TextEncoder().encode(JSON.stringify({ id, url, method, headers, body }) + "\n"),
+    );
+    const { status, text } = await answer;
+    if (status === 0) throw new Error(`request from the namespace failed: ${text}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch { /* not JSON */ }
+    return { status, headers: new Headers(), json: json as T, text };
+  }
+
+  /** Stops the agent. */
+  async close(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+    await this.#child.status;
+    await this.#pump.catch(() => {});
+  }
+}
