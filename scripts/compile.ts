@@ -106,7 +106,8 @@ export function nodeModulesExcludes(root: URL): string[] {
   const devDirs = devOnlyStoreDirs(readLock(root));
   out.push(...linksInto(root, "node_modules/", devDirs));
   out.push(...linksInto(root, "node_modules/.deno/node_modules/", devDirs));
-  out.push(...linksInto(root, "node_modules/.bin/", devDirs));
+  // Package executables are never run by the node.
+  out.push("node_modules/.bin");
   const store = new URL("node_modules/.deno/", root);
   let entries: Deno.DirEntry[];
   try {

@@ -84,8 +84,13 @@ Deno.test("contact requests, accept, block, and events for each", async () => {
     const blocked = await api(a, "/p2p/block", { peer_id: c.peerId });
     assert.equal(blocked.json.trust, "blocked");
     await events.waitFor("peer_disconnected", (d) => d.peer_id === c.peerId);
-    await waitFor("C sees the link closed", async () =>
-      !(await api<{ connected_peers: string[] }>(c, "/p2p/peers")).json.connected_peers.includes(a.peerId));
+    await waitFor(
+      "C sees the link closed",
+      async () =>
+        !(await api<{ connected_peers: string[] }>(c, "/p2p/peers")).json.connected_peers.includes(
+          a.peerId,
+        ),
+    );
     const retry = await api(c, "/p2p/reconnect", { peer_id: a.peerId });
     assert.equal(retry.json.status, "not_connected");
     assert.match(String(retry.json.message), /blocked/);
