@@ -1,20 +1,30 @@
 /**
  * `deno task bench [name…]`: runs the benchmarks and prints their figures.
  * Benchmarks are not tests: nothing here asserts a timing.
- * Names: crypto, mesh (more join as the mesh grows). No name runs all of them.
+ * Names: crypto, ws, mesh, catchup. No name runs all of them.
  * @module
  */
 import { formatTable, runCryptoBench } from "./crypto.ts";
 import { formatMeshTable, runMeshBench } from "./mesh.ts";
+import { formatCatchup, runCatchupBench } from "./catchup.ts";
+import { formatWsTable, runWsBench } from "./ws.ts";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   crypto: async () => {
     console.log("## crypto: @noble vs WebCrypto (ops/s, higher is better)\n");
     console.log(formatTable(await runCryptoBench()));
   },
+  ws: async () => {
+    console.log("## ws: src/mesh/ws against Deno's WebSocket, one way on loopback\n");
+    console.log(formatWsTable(await runWsBench()));
+  },
   mesh: async () => {
     console.log("## mesh: two node processes on loopback, REST send → stored on the peer\n");
     console.log(formatMeshTable(await runMeshBench()));
+  },
+  catchup: async () => {
+    console.log("## catchup: a returning node applies 100,000 missed channel messages\n");
+    console.log(formatCatchup(await runCatchupBench()));
   },
 };
 

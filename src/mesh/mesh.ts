@@ -553,11 +553,12 @@ export class Mesh implements LinkHandler {
   async flood(env: Envelope, fromPeerId: string | null): Promise<void> {
     const ttl = fromPeerId === null ? env.ttl : env.ttl - 1;
     if (ttl <= 0) return;
-    const bytes = ttl === env.ttl ? env.bytes : withTtl(env, ttl);
+    let bytes: Uint8Array | undefined;
     const sends: Promise<boolean>[] = [];
     for (const link of this.links()) {
       if (link.peerId === fromPeerId || link.peerId === env.origin) continue;
       if (this.peers.get(link.peerId)?.trust !== "accepted") continue;
+      bytes ??= ttl === env.ttl ? env.bytes : withTtl(env, ttl);
       sends.push(link.send(bytes).admitted);
     }
     await Promise.all(sends);
