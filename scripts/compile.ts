@@ -11,8 +11,8 @@ import { nodePermissionFlags } from "./permissions.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
-/** Worker entry points the binary must embed (src/crypto/verify_pool.ts). */
-export const WORKER_MODULES = ["src/crypto/verify_worker.ts"];
+/** Worker entry points the binary must embed (src/crypto/crypto_pool.ts). */
+export const WORKER_MODULES = ["src/crypto/crypto_worker.ts"];
 /** npm packages the node never imports at run time: kept out of the binary. */
 export const DEV_ONLY_PACKAGES = ["puppeteer-core"];
 /** Folders inside packages that the ESM runtime never loads (typings, CJS builds, TS sources). */

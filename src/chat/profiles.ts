@@ -136,48 +136,63 @@ export class Profiles {
   }
 
   /** Publishes the default card once, so peers see this node's device name before any edit. */
-  async ensurePublished(): Promise<void> {
-    if (this.o.repo.seq(this.o.me) === 0) {
-      const cur = this.mine();
-      await this.#publish({ user: cur.user, device: cur.device });
-    }
+  ensurePublished(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.o.repo.seq(this.o.me) === 0) {
+        const cur = this.mine();
+        await this.#publish({ user: cur.user, device: cur.device });
+      }
+    });
+  }
+
+  /** Profile edits, one at a time: each starts from the card the previous one wrote. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** Updates the user profile; fields left out keep their value. */
   updateUser(body: Record<string, unknown>): Promise<Card> {
-    const cur = this.mine();
-    return this.#publish({
-      user: {
-        display_name: text(
-          body.display_name,
-          "display_name",
-          MAX_NAME_LENGTH,
-          cur.user.display_name,
-        ),
-        bio: text(body.bio, "bio", MAX_ABOUT_LENGTH, cur.user.bio),
-        avatar: avatarOf(body.avatar, "avatar", cur.user.avatar),
-      },
-      device: cur.device,
+    return this.#serial(() => {
+      const cur = this.mine();
+      return this.#publish({
+        user: {
+          display_name: text(
+            body.display_name,
+            "display_name",
+            MAX_NAME_LENGTH,
+            cur.user.display_name,
+          ),
+          bio: text(body.bio, "bio", MAX_ABOUT_LENGTH, cur.user.bio),
+          avatar: avatarOf(body.avatar, "avatar", cur.user.avatar),
+        },
+        device: cur.device,
+      });
     });
   }
 
   /** Updates the device profile; fields left out keep their value. */
   updateDevice(body: Record<string, unknown>): Promise<Card> {
-    const cur = this.mine();
-    const name = text(body.device_name, "device_name", MAX_NAME_LENGTH, cur.device.device_name);
-    if (name === "") throw invalidField("device_name", "device_name must not be empty");
-    return this.#publish({
-      user: cur.user,
-      device: {
-        device_name: name,
-        description: text(
-          body.description,
-          "description",
-          MAX_ABOUT_LENGTH,
-          cur.device.description,
-        ),
-        avatar: avatarOf(body.avatar, "avatar", cur.device.avatar),
-      },
+    return this.#serial(() => {
+      const cur = this.mine();
+      const name = text(body.device_name, "device_name", MAX_NAME_LENGTH, cur.device.device_name);
+      if (name === "") throw invalidField("device_name", "device_name must not be empty");
+      return this.#publish({
+        user: cur.user,
+        device: {
+          device_name: name,
+          description: text(
+            body.description,
+            "description",
+            MAX_ABOUT_LENGTH,
+            cur.device.description,
+          ),
+          avatar: avatarOf(body.avatar, "avatar", cur.device.avatar),
+        },
+      });
     });
   }
 

@@ -21,7 +21,7 @@ import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "../store/migratio
 import { SettingsRepo } from "../store/settings_repo.ts";
 import { Database } from "../store/sqlite.ts";
 import { randomBytes } from "../crypto/mod.ts";
-import { VerifyPool } from "../crypto/verify_pool.ts";
+import { CryptoPool } from "../crypto/crypto_pool.ts";
 import { toBase64Url } from "../util/base64url.ts";
 import { bug } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
@@ -78,11 +78,11 @@ export interface NodeAddresses {
 }
 
 /**
- * Signature-verification worker threads: one per spare core (at least one,
- * at most four). Every received envelope is verified, and off the main
- * thread that work runs beside storage and networking.
+ * Ed25519 worker threads: one per spare core (at least one, at most four).
+ * Every envelope written is signed and every one received verified; off the
+ * main thread that work runs beside storage, HTTP and networking.
  */
-export const VERIFY_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1));
+export const CRYPTO_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1));
 
 /** Settings key of the relay policy chosen through the API/UI. */
 export const RELAY_POLICY_SETTING = "relay_policy";
@@ -149,7 +149,7 @@ export class CanopyNode {
   #profiles?: Profiles;
   #channels?: Channels;
   #intros?: Introductions;
-  #verifier?: VerifyPool;
+  #crypto?: CryptoPool;
   #broker?: Broker;
   readonly #router = new EnvelopeRouter(this.counters);
   #closed = false;
@@ -219,11 +219,11 @@ export class CanopyNode {
       endpoints: () => this.endpoints(),
     };
     const seal = new SealCache(this.identity.agreement, now);
-    this.#verifier = new VerifyPool(VERIFY_WORKERS);
-    const verifier = this.#verifier;
+    this.#crypto = new CryptoPool(CRYPTO_WORKERS, { signingSeed: this.identity.ed25519Seed });
+    const pool = this.#crypto;
     const mesh = new Mesh({
       identity: local,
-      verify: (pub, msg, sig) => verifier.verify(pub, msg, sig),
+      verify: (pub, msg, sig) => pool.verify(pub, msg, sig),
       relaySeal: seal,
       relayPolicy: () => this.#relayPolicy,
       transport: this.options.transport ?? wsTransport({
@@ -289,7 +289,7 @@ export class CanopyNode {
     this.#mesh = mesh;
     const author = new Author({
       me: this.identity.peerId,
-      signing: this.identity.signing,
+      signing: pool.signingKey(),
       db: this.db,
       repo: this.messagesRepo,
       now,
@@ -656,7 +656,7 @@ export class CanopyNode {
     await this.#messaging?.close();
     this.#shutdown.abort();
     await Promise.allSettled([this.#http?.close(), this.#mesh?.close()]);
-    this.#verifier?.close();
+    this.#crypto?.close();
     try {
       this.db.checkpoint();
     } catch (e) {

@@ -113,6 +113,13 @@ export async function guard(page: Page, offsite: string[], problems: string[]): 
       problems.push(`HTTP ${res.status()} for ${url.pathname}`);
     }
   });
+  page.on("requestfailed", (req) => {
+    const why = req.failure()?.errorText ?? "failed";
+    // Aborts by the page itself (navigating away, closed streams) are normal.
+    if (why !== "net::ERR_ABORTED" && why !== "net::ERR_BLOCKED_BY_CLIENT") {
+      problems.push(`request failed: ${new URL(req.url()).pathname} ${why}`);
+    }
+  });
   page.on("console", (msg) => {
     const text = msg.text();
     if (/Content Security Policy|Refused to (execute|load|apply)/i.test(text)) {

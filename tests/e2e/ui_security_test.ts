@@ -45,7 +45,26 @@ Deno.test({
       page.on("request", (req) => requests.push(req.url()));
       let failed = false;
       const step = async (name: string, fn: () => Promise<void>) => {
-        const ok = await t.step({ name, ignore: failed, fn });
+        const ok = await t.step({
+          name,
+          ignore: failed,
+          fn: async () => {
+            try {
+              await fn();
+            } catch (e) {
+              // Say what the browser saw, so a failure here can be understood.
+              const body = await page.evaluate(() => document.body?.innerText.slice(0, 500)).catch(
+                () => "?",
+              );
+              throw new Error(
+                `${(e as Error).message}\n  at ${page.url()}\n  page text: ${
+                  JSON.stringify(body)
+                }\n  ` +
+                  `browser problems: ${JSON.stringify(browser.problems)}`,
+              );
+            }
+          },
+        });
         if (!ok) failed = true;
       };
 

@@ -126,33 +126,54 @@ Deno.test(`four nodes converge after random partitions and restarts (seed ${SEED
     for (const n of nodes) await api(n!, "/p2p/reconnect_all", {});
 
     const context = `seed ${SEED}, steps: ${log.join(", ")}`;
-    await waitFor(
-      `convergence (${context})`,
-      async () => {
-        for (const n of nodes) {
-          const held = [
-            ...(await allMessages(n!, "?type=broadcast")),
-            ...(await allMessages(n!, "", `/channels/${channel}/messages`)),
-          ].map((m) => m.id);
-          if (held.length !== new Set(held).size) throw new Error(`duplicates on ${n!.peerId}`);
-          if (held.length !== flooded.size || !held.every((id) => flooded.has(id))) return false;
-        }
-        for (const d of direct) {
-          const at = (await allMessages(nodes[d.to]!, `?peer_id=${ids[d.from]}`)).filter((m) =>
-            m.id === d.id
+    /** What is still missing, per node (empty when converged). */
+    const missing = async (): Promise<string[]> => {
+      const gaps: string[] = [];
+      for (const [i, n] of nodes.entries()) {
+        const held = [
+          ...(await allMessages(n!, "?type=broadcast")),
+          ...(await allMessages(n!, "", `/channels/${channel}/messages`)),
+        ].map((m) => m.id);
+        if (held.length !== new Set(held).size) throw new Error(`duplicates on node ${i}`);
+        const lacking = [...flooded].filter((id) => !held.includes(id)).length;
+        if (lacking > 0) gaps.push(`node ${i} lacks ${lacking} of ${flooded.size} flooded`);
+      }
+      for (const d of direct) {
+        const at = (await allMessages(nodes[d.to]!, `?peer_id=${ids[d.from]}`)).filter((m) =>
+          m.id === d.id
+        );
+        if (at.length > 1) throw new Error(`direct ${d.id} twice`);
+        const mine = (await allMessages(nodes[d.from]!, `?peer_id=${ids[d.to]}`)).find((m) =>
+          m.id === d.id
+        );
+        if (at.length === 0 || mine?.state !== "delivered") {
+          gaps.push(
+            `direct ${d.from}→${d.to} ${
+              at.length ? "arrived" : "missing"
+            }, sender sees ${mine?.state}`,
           );
-          if (at.length > 1) throw new Error(`direct ${d.id} twice`);
-          if (at.length === 0) return false;
-          const mine = (await allMessages(nodes[d.from]!, `?peer_id=${ids[d.to]}`)).find((m) =>
-            m.id === d.id
-          );
-          if (mine?.state !== "delivered") return false;
         }
-        return true;
-      },
-      180_000,
-      1000,
-    );
+      }
+      return gaps;
+    };
+    let last: string[] = [];
+    try {
+      await waitFor(
+        "convergence",
+        async () => (last = await missing()).length === 0,
+        120_000,
+        1000,
+      );
+    } catch {
+      const links = await Promise.all(
+        nodes.map(async (n) =>
+          (await api<{ connected_peers: string[] }>(n!, "/p2p/peers")).json.connected_peers.length
+        ),
+      );
+      throw new Error(
+        `no convergence (${context}); still: ${last.join("; ")}; links per node: ${links}`,
+      );
+    }
     assert.ok(flooded.size > 0 && direct.length > 0, context);
     console.log(`${flooded.size} flooded, ${direct.length} direct; ${context}`);
   } finally {
