@@ -292,29 +292,18 @@ export class MessagesRepo {
   list(f: MessageFilter): StoredMessage[] {
     const where = [`kind IN (${f.kinds.map(() => "?").join(",")})`];
     const params: (string | number)[] = [...f.kinds];
-    if (f.peer !== undefined) {
-      where.push("peer = ?");
-      params.push(f.peer);
-    }
-    if (f.channelId !== undefined) {
-      where.push("channel_id = ?");
-      params.push(f.channelId);
-    }
-    if (f.afterRowid !== undefined) {
-      where.push("rowid > ?");
-      params.push(f.afterRowid);
-    }
-    if (f.beforeRowid !== undefined) {
-      where.push("rowid < ?");
-      params.push(f.beforeRowid);
-    }
-    if (f.sinceMs !== undefined) {
-      where.push("received_at >= ?");
-      params.push(f.sinceMs);
-    }
-    if (f.beforeMs !== undefined) {
-      where.push("received_at < ?");
-      params.push(f.beforeMs);
+    const conditions: [string, string | number | undefined][] = [
+      ["peer = ?", f.peer],
+      ["channel_id = ?", f.channelId],
+      ["rowid > ?", f.afterRowid],
+      ["rowid < ?", f.beforeRowid],
+      ["received_at >= ?", f.sinceMs],
+      ["received_at < ?", f.beforeMs],
+    ];
+    for (const [sql, value] of conditions) {
+      if (value === undefined) continue;
+      where.push(sql);
+      params.push(value);
     }
     return this.db.all<Raw>(
       `SELECT ${COLUMNS} FROM messages WHERE ${where.join(" AND ")} ORDER BY rowid DESC LIMIT ?`,
