@@ -6,6 +6,8 @@
  * @module
  */
 
+import { closeNsHttp } from "./ns_http.ts";
+
 const decoder = new TextDecoder();
 
 async function ip(...args: string[]): Promise<string> {
@@ -111,6 +113,7 @@ export class Netns {
   /** Deletes every namespace (and with them their links). Idempotent. */
   async close(): Promise<void> {
     const names = this.#names.splice(0);
+    await Promise.allSettled(names.map((n) => closeNsHttp(n)));
     await Promise.allSettled(names.map((n) => ip("netns", "del", n)));
   }
 }

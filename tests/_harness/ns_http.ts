@@ -22,7 +22,7 @@ export class NsHttp {
         Deno.execPath(),
         "run",
         "--quiet",
-        "--allow-net",
+        "--allow-net=127.0.0.1",
         new URL("./ns_agent.ts", import.meta.url).pathname,
       ],
       stdin: "piped",
@@ -81,4 +81,23 @@ export class NsHttp {
     await this.#child.status;
     await this.#pump.catch(() => {});
   }
+}
+
+const agents = new Map<string, NsHttp>();
+
+/** The agent for namespace `ns`, started on first use; `Netns.close()` stops it. */
+export function nsHttp(ns: string): NsHttp {
+  let agent = agents.get(ns);
+  if (!agent) {
+    agent = new NsHttp(ns);
+    agents.set(ns, agent);
+  }
+  return agent;
+}
+
+/** Stops the agent of `ns`, if one was started. */
+export async function closeNsHttp(ns: string): Promise<void> {
+  const agent = agents.get(ns);
+  agents.delete(ns);
+  await agent?.close();
 }

@@ -4,7 +4,7 @@
  * it by veth pairs on 10.78.5x.0/24 (a /24 that exists only inside them), and
  * a multicast route on each veth — mDNS never reaches the host's network.
  * The test process is outside the namespaces, so API calls and event streams
- * run inside them (`_netns_fetch.ts`, `_netns_events.ts`). A standard
+ * run inside them (`tests/_harness/ns_http.ts`, `_netns_events.ts`). A standard
  * third-party DNS-SD implementation (Debian's python3-zeroconf) browses and
  * forges announcements on the same LAN.
  */
@@ -15,7 +15,8 @@ import { toBase58 } from "../../src/util/base58.ts";
 import { startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
 import { cleanup } from "../_harness/spawn_node.ts";
-import { netnsCall, type NetnsResponse } from "./_netns_fetch.ts";
+import type { ApiResponse } from "../_harness/http.ts";
+import { nsHttp } from "../_harness/ns_http.ts";
 import { netnsEvents } from "./_netns_events.ts";
 
 /** The issue's bound: each node discovers the others within this (ms). */
@@ -74,8 +75,8 @@ function api<T = Record<string, unknown>>(
   host: Host,
   path: string,
   body?: unknown,
-): Promise<NetnsResponse<T>> {
-  return netnsCall<T>(host.ns, { url: `${host.node.apiUrl}${path}`, key: host.node.key, body });
+): Promise<ApiResponse<T>> {
+  return nsHttp(host.ns).call<T>(`${host.node.apiUrl}${path}`, { key: host.node.key, body });
 }
 
 async function ok<T = Record<string, unknown>>(host: Host, path: string, body?: unknown) {

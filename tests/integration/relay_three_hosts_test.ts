@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
 import { adminKey, type TestNode, waitFor } from "../_harness/cluster.ts";
 import type { ApiResponse } from "../_harness/http.ts";
-import { NsHttp } from "../_harness/ns_http.ts";
+import { nsHttp } from "../_harness/ns_http.ts";
 import { cleanup, spawnNode } from "../_harness/spawn_node.ts";
 
-/** Each lab node's HTTP agent inside its namespace. */
-const agents = new Map<TestNode, NsHttp>();
+/** Each lab node's namespace. */
+const nsOf = new Map<TestNode, string>();
 
 /** The node's API, called from inside its namespace. */
 function api<T = Record<string, unknown>>(
@@ -20,7 +20,7 @@ function api<T = Record<string, unknown>>(
   path: string,
   body?: unknown,
 ): Promise<ApiResponse<T>> {
-  return agents.get(node)!.call<T>(`${node.apiUrl}${path}`, { key: node.key, body });
+  return nsHttp(nsOf.get(node)!).call<T>(`${node.apiUrl}${path}`, { key: node.key, body });
 }
 
 async function importInvite(on: TestNode, from: TestNode): Promise<Record<string, unknown>> {
@@ -63,7 +63,7 @@ async function node(ns: string, meshHost: string, policy: string): Promise<TestN
     ],
   });
   const n = Object.assign(spawned, { key, args: [] as string[] });
-  agents.set(n, new NsHttp(ns));
+  nsOf.set(n, ns);
   return n;
 }
 
@@ -86,10 +86,7 @@ async function lab(policyA: string): Promise<Lab> {
 
 async function close(l: Lab | undefined) {
   if (!l) return;
-  for (const n of [l.a, l.b, l.c]) {
-    await agents.get(n)?.close();
-    agents.delete(n);
-  }
+  for (const n of [l.a, l.b, l.c]) nsOf.delete(n);
   await cleanup([l.a, l.b, l.c]);
   await l.net.close();
 }

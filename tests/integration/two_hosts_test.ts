@@ -4,14 +4,15 @@
  * invite of each lists its real interface address and nothing else, and the
  * guide's flow works across the link. The test process is not in either
  * namespace, so every API call runs inside the node's namespace
- * (`_netns_fetch.ts`); no node traffic touches the host's network.
+ * (`tests/_harness/ns_http.ts`); no node traffic touches the host's network.
  */
 import assert from "node:assert/strict";
 import { decodeInvite } from "../../src/identity/invite.ts";
 import { type Msg, startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
 import { cleanup } from "../_harness/spawn_node.ts";
-import { netnsCall, type NetnsResponse } from "./_netns_fetch.ts";
+import type { ApiResponse } from "../_harness/http.ts";
+import { nsHttp } from "../_harness/ns_http.ts";
 
 const ADDR_A = "10.77.0.1";
 const ADDR_B = "10.77.0.2";
@@ -28,8 +29,8 @@ function api<T = Record<string, unknown>>(
   host: Host,
   path: string,
   body?: unknown,
-): Promise<NetnsResponse<T>> {
-  return netnsCall<T>(host.ns, { url: `${host.node.apiUrl}${path}`, key: host.node.key, body });
+): Promise<ApiResponse<T>> {
+  return nsHttp(host.ns).call<T>(`${host.node.apiUrl}${path}`, { key: host.node.key, body });
 }
 
 async function ok<T = Record<string, unknown>>(
