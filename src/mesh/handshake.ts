@@ -302,18 +302,38 @@ export interface HandshakeOptions {
   readonly timeoutMs?: number;
 }
 
+/** A Noise_XX handshake with our prologue and static key (PROTOCOL §2). */
+function xx(local: LocalIdentity, initiator: boolean): HandshakeState {
+  return new HandshakeState({ pattern: "XX", initiator, prologue: PROLOGUE, s: local.agreement });
+}
+
+/** The remote identity of a finished handshake. */
+function remoteOf(
+  id: { peerId: string; epk: Uint8Array; bind: Uint8Array; name?: string },
+  rs: Uint8Array,
+  version: number,
+  caps: readonly string[],
+  endpoints: readonly string[],
+): RemoteIdentity {
+  return {
+    peerId: id.peerId,
+    ed25519PublicKey: id.epk,
+    x25519PublicKey: rs.slice(),
+    bind: id.bind,
+    version,
+    caps,
+    endpoints,
+    name: id.name,
+  };
+}
+
 /** Runs the initiator side over `conn`. */
 export function initiate(
   conn: FrameConn,
   local: LocalIdentity,
   options: HandshakeOptions = {},
 ): Promise<HandshakeResult> {
-  const hs = new HandshakeState({
-    pattern: "XX",
-    initiator: true,
-    prologue: PROLOGUE,
-    s: local.agreement,
-  });
+  const hs = xx(local, true);
   const proto = local.proto ?? PROTO_RANGE;
   return withDeadline(conn, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, hs, async (deadline) => {
     await conn.send(
@@ -362,21 +382,7 @@ export function initiate(
         "expected the responder's welcome",
       );
     }
-    return {
-      initiator: true,
-      send,
-      receive,
-      remote: {
-        peerId: id.peerId,
-        ed25519PublicKey: id.epk,
-        x25519PublicKey: rs.slice(),
-        bind: id.bind,
-        version,
-        caps: hello.caps,
-        endpoints: [],
-        name: id.name,
-      },
-    };
+    return { initiator: true, send, receive, remote: remoteOf(id, rs, version, hello.caps, []) };
   });
 }
 
@@ -386,12 +392,7 @@ export function respond(
   local: LocalIdentity,
   options: HandshakeOptions = {},
 ): Promise<HandshakeResult> {
-  const hs = new HandshakeState({
-    pattern: "XX",
-    initiator: false,
-    prologue: PROLOGUE,
-    s: local.agreement,
-  });
+  const hs = xx(local, false);
   const proto = local.proto ?? PROTO_RANGE;
   return withDeadline(conn, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, hs, async (deadline) => {
     const hello = helloOf(parseJson(await hs.readMessage(await receiveWithin(conn, deadline))));
@@ -419,16 +420,7 @@ export function respond(
       initiator: false,
       send,
       receive,
-      remote: {
-        peerId: id.peerId,
-        ed25519PublicKey: id.epk,
-        x25519PublicKey: rs.slice(),
-        bind: id.bind,
-        version,
-        caps: hello.caps,
-        endpoints: endpointsOf(p3.ep),
-        name: id.name,
-      },
+      remote: remoteOf(id, rs, version, hello.caps, endpointsOf(p3.ep)),
     };
   });
 }
