@@ -258,7 +258,7 @@ export class Channels {
       return "rejected";
     }
     const stored = await this.o.db.batch(() => {
-      const ok = this.o.messages.insert({
+      const row = this.o.messages.insertReturning({
         id: env.id.slice(),
         kind: env.kind,
         stream: env.stream,
@@ -274,7 +274,7 @@ export class Channels {
         state: null,
         fromPending: false,
       });
-      if (ok && meta) {
+      if (row && meta) {
         this.o.repo.put({
           id: channelId,
           origin: env.origin,
@@ -284,30 +284,12 @@ export class Channels {
           updatedAt: this.o.now(),
         });
       }
-      return ok;
+      return row;
     });
     if (!stored) return "duplicate";
     if (meta) this.o.events.publish("channel", { channel: this.#view(channelId) });
     else {
-      this.o.events.publishLazy("channel_message", () => ({
-        message: this.postView({
-          rowid: 0,
-          id: env.id,
-          kind: env.kind,
-          stream: env.stream,
-          origin: env.origin,
-          seq: env.seq,
-          originTs: env.timestamp,
-          receivedAt: this.o.now(),
-          recipient: null,
-          peer: null,
-          channelId,
-          content,
-          state: null,
-          stateAt: null,
-          fromPending: false,
-        }),
-      }));
+      this.o.events.publishLazy("channel_message", () => ({ message: this.postView(stored) }));
     }
     return "new";
   }

@@ -35,23 +35,10 @@ export interface NewMessage {
   fromPending: boolean;
 }
 
-/** A stored message as read back. */
-export interface StoredMessage {
+/** A stored message as read back (everything but the envelope, plus its row and state time). */
+export interface StoredMessage extends Omit<NewMessage, "envelope"> {
   rowid: number;
-  id: Uint8Array;
-  kind: number;
-  stream: string;
-  origin: string;
-  seq: number;
-  originTs: number;
-  receivedAt: number;
-  recipient: string | null;
-  peer: string | null;
-  channelId: string | null;
-  content: string | null;
-  state: DeliveryState | null;
   stateAt: number | null;
-  fromPending: boolean;
 }
 
 /** Filters of `list` (SPEC §8 `/messages`). */
@@ -162,23 +149,8 @@ export class MessagesRepo {
   /** `insert`, returning the stored row as `get` would (without reading it back), or undefined. */
   insertReturning(m: NewMessage): StoredMessage | undefined {
     if (!this.insert(m)) return undefined;
-    return {
-      rowid: this.#lastRowid,
-      id: m.id,
-      kind: m.kind,
-      stream: m.stream,
-      origin: m.origin,
-      seq: m.seq,
-      originTs: m.originTs,
-      receivedAt: m.receivedAt,
-      recipient: m.recipient,
-      peer: m.peer,
-      channelId: m.channelId,
-      content: m.content,
-      state: m.state,
-      stateAt: m.state ? m.receivedAt : null,
-      fromPending: m.fromPending,
-    };
+    const { envelope: _, ...fields } = m;
+    return { ...fields, rowid: this.#lastRowid, stateAt: m.state ? m.receivedAt : null };
   }
 
   /** Heads read from or written to `stream_heads`, by "stream origin" (a cache of the table). */
