@@ -248,3 +248,47 @@ export function Avatar({ id, name, src, size = 40 }) {
     </svg>
   `;
 }
+
+/**
+ * The message box under a conversation or channel: Enter sends, Shift+Enter
+ * adds a line; `onSend(text)` does the work and throws to show an error.
+ * The text stays until the send succeeds.
+ */
+export function Composer(
+  { id, label, placeholder, disabled = false, sendLabel, busyLabel, onSend, testid, sendTestid },
+) {
+  const [text, setText] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(/** @type {any} */ (null));
+  const input = useRef(/** @type {HTMLTextAreaElement | null} */ (null));
+
+  const send = async (e) => {
+    e?.preventDefault();
+    if (!text.trim() || busy || disabled) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onSend(text);
+      setText("");
+      input.current?.focus();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onKeyDown = (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) send(e);
+  };
+  return html`
+    <form class="composer" onSubmit=${send} data-testid=${testid}>
+      <${ErrorBox} error=${error} />
+      <label for=${id} class="visually-hidden">${label}</label>
+      <textarea id=${id} ref=${input} rows="2" value=${text} disabled=${disabled}
+        placeholder=${placeholder}
+        onInput=${(e) => setText(e.currentTarget.value)} onKeyDown=${onKeyDown}></textarea>
+      <button type="submit" class="btn btn-primary" disabled=${busy || disabled || !text.trim()}
+        data-testid=${sendTestid}>${busy ? busyLabel : sendLabel}</button>
+    </form>
+  `;
+}

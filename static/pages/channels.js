@@ -19,7 +19,16 @@ import {
   upsertChannel,
 } from "../state/channels.js";
 import { deviceOf, peerName, peerOf, peers } from "../state/peers.js";
-import { Avatar, Empty, ErrorBox, Field, Loading, PageHeader, TimeAgo } from "../components/ui.js";
+import {
+  Avatar,
+  Composer,
+  Empty,
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  TimeAgo,
+} from "../components/ui.js";
 
 /** Posts fetched per page. */
 export const POST_PAGE = 100;
@@ -162,43 +171,15 @@ function merge(map, list) {
 }
 
 function PostComposer({ channel, onPosted }) {
-  const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const input = useRef(/** @type {HTMLTextAreaElement | null} */ (null));
-
-  const send = async (e) => {
-    e?.preventDefault();
-    if (!text.trim() || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onPosted(
-        await post(`/channels/${encodeURIComponent(channel.id)}/messages`, {
-          content: text,
-        }),
-      );
-      setText("");
-      input.current?.focus();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const onKeyDown = (e) => {
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) send(e);
-  };
   return html`
-    <form class="composer" onSubmit=${send} data-testid="channel-composer">
-      <${ErrorBox} error=${error} />
-      <label for="channel-compose" class="visually-hidden">Post to #${channel.name}</label>
-      <textarea id="channel-compose" ref=${input} rows="2" value=${text}
-        placeholder=${`Post to #${channel.name}… (Enter sends, Shift+Enter for a new line)`}
-        onInput=${(e) => setText(e.currentTarget.value)} onKeyDown=${onKeyDown}></textarea>
-      <button type="submit" class="btn btn-primary" disabled=${busy || !text.trim()}
-        data-testid="channel-send">${busy ? "Posting…" : "Post"}</button>
-    </form>
+    <${Composer} id="channel-compose" testid="channel-composer" sendTestid="channel-send"
+      label=${`Post to #${channel.name}`}
+      placeholder=${`Post to #${channel.name}… (Enter sends, Shift+Enter for a new line)`}
+      sendLabel="Post" busyLabel="Posting…"
+      onSend=${async (content) =>
+        onPosted(
+          await post(`/channels/${encodeURIComponent(channel.id)}/messages`, { content }),
+        )} />
   `;
 }
 

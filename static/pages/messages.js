@@ -22,7 +22,7 @@ import {
   unread,
   upsert,
 } from "../state/messages.js";
-import { Avatar, Badge, Empty, ErrorBox, Loading, PageHeader } from "../components/ui.js";
+import { Avatar, Badge, Composer, Empty, ErrorBox, Loading, PageHeader } from "../components/ui.js";
 import { Icon } from "../components/icons.js";
 
 const STATE_LABEL = {
@@ -121,67 +121,37 @@ function MessageItem({ m, broadcast }) {
   </li>`;
 }
 
-function Composer({ conversation, peer }) {
-  const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const input = useRef(/** @type {HTMLTextAreaElement | null} */ (null));
+function MessageComposer({ conversation, peer }) {
   const broadcast = conversation === "broadcast";
   const blocked = peer?.state === "blocked";
-
-  const send = async (e) => {
-    e?.preventDefault();
-    const content = text;
-    if (!content.trim() || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const body = broadcast ? { content, broadcast: true } : { content, peer_id: conversation };
-      const res = await post("/p2p/send", body);
-      // The "message" event brings the stored message; this covers a stream that is down.
-      upsert([{
-        id: res.message_id,
-        type: broadcast ? "broadcast" : "direct",
-        origin: "",
-        outgoing: true,
-        peer_id: broadcast ? null : conversation,
-        content,
-        timestamp: new Date().toISOString(),
-        received_at: new Date().toISOString(),
-        seq: 0,
-        state: res.state ?? "sent",
-        from_pending_peer: false,
-        ...messages.value.get(res.message_id),
-      }]);
-      setText("");
-      input.current?.focus();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const onKeyDown = (e) => {
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) send(e);
+  const send = async (content) => {
+    const body = broadcast ? { content, broadcast: true } : { content, peer_id: conversation };
+    const res = await post("/p2p/send", body);
+    // The "message" event brings the stored message; this covers a stream that is down.
+    upsert([{
+      id: res.message_id,
+      type: broadcast ? "broadcast" : "direct",
+      origin: "",
+      outgoing: true,
+      peer_id: broadcast ? null : conversation,
+      content,
+      timestamp: new Date().toISOString(),
+      received_at: new Date().toISOString(),
+      seq: 0,
+      state: res.state ?? "sent",
+      from_pending_peer: false,
+      ...messages.value.get(res.message_id),
+    }]);
   };
   return html`
-    <form class="composer" onSubmit=${send} data-testid="composer">
-      <${ErrorBox} error=${error} />
-      <label for="compose" class="visually-hidden">${broadcast
-        ? "Broadcast message"
-        : `Message to ${peerName(conversation)}`}</label>
-      <textarea id="compose" ref=${input} rows="2" value=${text} disabled=${blocked}
-        placeholder=${blocked
-          ? "This peer is blocked"
-          : broadcast
-          ? "Write to every connected peer…"
-          : "Write a message… (Enter sends, Shift+Enter for a new line)"}
-        onInput=${(e) => setText(e.currentTarget.value)} onKeyDown=${onKeyDown}></textarea>
-      <button type="submit" class="btn btn-primary" disabled=${busy || blocked ||
-        !text.trim()} data-testid="send">
-          ${busy ? "Sending…" : "Send"}
-        </button>
-    </form>
+    <${Composer} id="compose" testid="composer" sendTestid="send" disabled=${blocked}
+      label=${broadcast ? "Broadcast message" : `Message to ${peerName(conversation)}`}
+      placeholder=${blocked
+        ? "This peer is blocked"
+        : broadcast
+        ? "Write to every connected peer…"
+        : "Write a message… (Enter sends, Shift+Enter for a new line)"}
+      sendLabel="Send" busyLabel="Sending…" onSend=${send} />
   `;
 }
 
@@ -290,7 +260,7 @@ function Thread({ conversation }) {
           ${items.map((m) => html`<${MessageItem} key=${m.id} m=${m} broadcast=${broadcast} />`)}
         </ol>
       <${ErrorBox} error=${state.error} />
-      <${Composer} conversation=${conversation} peer=${peer} />
+      <${MessageComposer} conversation=${conversation} peer=${peer} />
     </section>
   `;
 }
