@@ -5,35 +5,14 @@
  * @module
  */
 import { equalBytes } from "../util/bytes.ts";
+import type { PeerRow, Trust } from "../store/peers_repo.ts";
 
 /** Most peers remembered. */
 export const MAX_PEERS = 10_000;
 
-/** Trust of a peer (SPEC: accepted, pending contact request, blocked). */
-export type Trust = "accepted" | "pending" | "blocked";
-
-/** How the node learnt of a peer. */
-export type PeerSource = "invite" | "dial" | "inbound" | "introduced" | "brokered" | "discovered";
-
-/** A known peer. */
-export interface Peer {
-  peerId: string;
-  ed25519Key: Uint8Array | null;
-  x25519Key: Uint8Array | null;
-  bind: Uint8Array | null;
-  endpoints: string[];
-  trust: Trust;
-  source: string;
-  name: string | null;
-  introducedBy: string | null;
-  /** False after a deliberate disconnect: not redialled until asked. */
-  autoConnect: boolean;
-  addedAt: number;
-  lastSeenAt: number | null;
-  lastConnectedAt: number | null;
-  lastEndpoint: string | null;
-  lastError: string | null;
-}
+/** A known peer: the peers table's row, kept in memory. */
+export type Peer = PeerRow;
+export type { Trust };
 
 /** Persistence the table writes through to (implemented by src/store/peers_repo.ts). */
 export interface PeerStore {

@@ -6,10 +6,10 @@
 import type { Database } from "./sqlite.ts";
 import type { AtRestCipher } from "./at_rest.ts";
 
-/** Trust states (SPEC §6, issue "trust states"). */
+/** Trust of a peer (SPEC: accepted, pending contact request, blocked). */
 export type Trust = "accepted" | "pending" | "blocked";
 
-/** A stored peer. */
+/** A known peer, as stored (and as the mesh's peer table holds it). */
 export interface PeerRow {
   peerId: string;
   ed25519Key: Uint8Array | null;
@@ -20,6 +20,7 @@ export interface PeerRow {
   source: string;
   name: string | null;
   introducedBy: string | null;
+  /** False after a deliberate disconnect: not redialled until asked. */
   autoConnect: boolean;
   addedAt: number;
   lastSeenAt: number | null;
