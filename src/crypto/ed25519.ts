@@ -22,6 +22,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { fromHex } from "../util/bytes.ts";
 import { randomBytes } from "./random.ts";
 import { CryptoError } from "./crypto_error.ts";
+import { CURVE_OID, pkcs8PrivateKey } from "./pkcs8.ts";
 
 /** Length of seeds, public keys (bytes). */
 export const ED25519_KEY_LENGTH = 32;
@@ -30,60 +31,8 @@ export const ED25519_SIGNATURE_LENGTH = 64;
 /** How many imported public keys verification keeps ready. */
 export const VERIFY_KEY_CACHE_SIZE = 1024;
 
-// PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7).
-const PKCS8_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
 // The group order L, little-endian (RFC 8032 §5.1).
-const L = new Uint8Array([
-  0xed,
-  0xd3,
-  0xf5,
-  0x5c,
-  0x1a,
-  0x63,
-  0x12,
-  0x58,
-  0xd6,
-  0x9c,
-  0xf7,
-  0xa2,
-  0xde,
-  0xf9,
-  0xde,
-  0x14,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x00,
-  0x10,
-]);
+const L = fromHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
 
 /** A private signing key, imported once and reused. */
 export interface SigningKey {
@@ -107,9 +56,7 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
 /** Imports a seed for repeated signing. */
 export async function importSigningKey(seed: Uint8Array): Promise<SigningKey> {
   const publicKey = ed25519PublicKey(seed);
-  const pkcs8 = new Uint8Array(PKCS8_PREFIX.length + seed.length);
-  pkcs8.set(PKCS8_PREFIX);
-  pkcs8.set(seed, PKCS8_PREFIX.length);
+  const pkcs8 = pkcs8PrivateKey(CURVE_OID.ed25519, seed);
   const key = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
   pkcs8.fill(0);
   return {

@@ -10,28 +10,10 @@
 import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "./random.ts";
 import { CryptoError } from "./crypto_error.ts";
+import { CURVE_OID, pkcs8PrivateKey } from "./pkcs8.ts";
 
 /** Length of X25519 keys and shared secrets (bytes). */
 export const X25519_KEY_LENGTH = 32;
-
-const PKCS8_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
 
 /** A private key-agreement key, imported once and reused. */
 export interface AgreementKey {
@@ -55,9 +37,7 @@ export function x25519PublicKey(secret: Uint8Array): Uint8Array {
 /** Imports a private key for repeated agreement. */
 export async function importAgreementKey(secret: Uint8Array): Promise<AgreementKey> {
   const publicKey = x25519PublicKey(secret);
-  const pkcs8 = new Uint8Array(PKCS8_PREFIX.length + secret.length);
-  pkcs8.set(PKCS8_PREFIX);
-  pkcs8.set(secret, PKCS8_PREFIX.length);
+  const pkcs8 = pkcs8PrivateKey(CURVE_OID.x25519, secret);
   const key = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, false, [
     "deriveBits",
   ]);
