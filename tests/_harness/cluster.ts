@@ -58,6 +58,17 @@ export async function startNode(options: SpawnOptions & { key?: string } = {}): 
   return Object.assign(node, { key, args });
 }
 
+/** Starts `count` fresh nodes one after another, adding each to `into` (for cleanup) as it comes up. */
+export async function startNodes(into: SpawnedNode[], count: number): Promise<TestNode[]> {
+  const started: TestNode[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = await startNode();
+    into.push(node);
+    started.push(node);
+  }
+  return started;
+}
+
 /** Stops a node (SIGTERM unless told) and starts it again on the same data, key and ports. */
 export async function restartNode(
   node: TestNode,

@@ -21,7 +21,7 @@ import type { ElementHandle, Page } from "puppeteer-core";
 import { chromiumAvailable, goto, launchBrowser, screenshots } from "../_harness/browser.ts";
 import { cleanup, type SpawnedNode, spawnNode } from "../_harness/spawn_node.ts";
 import { call } from "../_harness/http.ts";
-import { api, startNode } from "../_harness/cluster.ts";
+import { api, startNodes } from "../_harness/cluster.ts";
 import { click, fill, logIn, openPage, PASSWORD, setUp, until, valueOf } from "./_ui.ts";
 
 const browserOk = await chromiumAvailable();
@@ -376,8 +376,7 @@ Deno.test({
 
       await step("B connects to C, whom A introduced, from its Connect page", async () => {
         // C is linked to A by script; A introduces it to B.
-        const c = await startNode();
-        nodes.push(c);
+        const [c] = await startNodes(nodes, 1);
         await api(c, "/profile", { display_name: "Carol" });
         await api(c, "/device/profile", { device_name: "Carol's box" });
         const invite = await call(`${a.apiUrl}/p2p/invite`, { key });

@@ -12,6 +12,7 @@ import {
   sendDirect,
   serveArgs,
   startNode,
+  startNodes,
   type TestNode,
   waitFor,
 } from "../_harness/cluster.ts";
@@ -125,9 +126,7 @@ Deno.test("kill -9 of the receiver mid-stream loses nothing that was acknowledge
 Deno.test("both nodes dialling each other at once end with one link", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    const b = await startNode();
-    nodes.push(a, b);
+    const [a, b] = await startNodes(nodes, 2);
     await link(a, b);
     for (let round = 0; round < 5; round++) {
       await Promise.all([

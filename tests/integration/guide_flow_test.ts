@@ -10,7 +10,7 @@ import {
   inviteOf,
   messages,
   sendDirect,
-  startNode,
+  startNodes,
   type TestNode,
   waitFor,
 } from "../_harness/cluster.ts";
@@ -19,10 +19,7 @@ import { cleanup } from "../_harness/spawn_node.ts";
 Deno.test("guide flow: invite, import both ways, peers, broadcast and direct messages", async (t) => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
-    const b = await startNode();
-    nodes.push(b);
+    const [a, b] = await startNodes(nodes, 2);
 
     await t.step("B imports A's invite: connected", async () => {
       const res = await importInvite(b, a);
@@ -139,10 +136,7 @@ Deno.test("guide flow: invite, import both ways, peers, broadcast and direct mes
 Deno.test("an unreachable invite is registered but not connected, in the guide's words", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
-    const b = await startNode();
-    nodes.push(b);
+    const [a, b] = await startNodes(nodes, 2);
     const code = await inviteOf(a);
     await a.stop("SIGTERM");
     const res = await api(b, "/p2p/invite/import", { invite_code: code });

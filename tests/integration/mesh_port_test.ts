@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { decodeInvite, encodeInvite } from "../../src/identity/invite.ts";
 import { generateIdentitySecrets, publicIdentity } from "../../src/identity/identity.ts";
-import { api, inviteOf, link, startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
+import { api, inviteOf, link, startNodes, type TestNode, waitFor } from "../_harness/cluster.ts";
 import { call } from "../_harness/http.ts";
 import { cleanup } from "../_harness/spawn_node.ts";
 import {
@@ -104,8 +104,7 @@ async function untilCounted(node: TestNode, reason: string, target: number): Pro
 Deno.test("mesh port: a frame header announcing 2 MiB closes the link with 1009, payload unsent", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
+    const [a] = await startNodes(nodes, 1);
     // Only the 14 header bytes of a masked binary frame with a 64-bit length of 2 MiB: the
     // node must answer from the header, without waiting for (or allocating) the payload.
     const header = clientFrameHeader(OP.binary, 2 * 1024 * 1024);
@@ -119,8 +118,7 @@ Deno.test("mesh port: a frame header announcing 2 MiB closes the link with 1009,
     assert.equal(closeOf(closes[0].payload).code, 1009);
 
     await assertServing(a);
-    const b = await startNode();
-    nodes.push(b);
+    const [b] = await startNodes(nodes, 1);
     await link(a, b);
     const peers = await api<{ connected_peers: string[] }>(a, "/p2p/peers");
     assert.deepEqual(peers.json.connected_peers, [b.peerId]);
@@ -132,8 +130,7 @@ Deno.test("mesh port: a frame header announcing 2 MiB closes the link with 1009,
 Deno.test("mesh port: plain HTTP gets an HTTP error and the node keeps running", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
+    const [a] = await startNodes(nodes, 1);
     const mesh = `http://127.0.0.1:${a.meshPort}`;
     const root = await call(`${mesh}/`);
     assert.ok(root.status >= 400 && root.status < 500, `GET /: ${root.status}`);
@@ -163,8 +160,7 @@ Deno.test("mesh port: plain HTTP gets an HTTP error and the node keeps running",
 Deno.test("mesh port: garbage instead of a Noise handshake is dropped and counted", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
+    const [a] = await startNodes(nodes, 1);
     const before = await drops(a);
     const count = (d: Record<string, number>, k: string) => d[k] ?? 0;
 
@@ -191,10 +187,7 @@ Deno.test("mesh port: garbage instead of a Noise handshake is dropped and counte
 Deno.test("mesh port: a node presenting keys other than the invite's peer id is refused", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
-    const b = await startNode();
-    nodes.push(b);
+    const [a, b] = await startNodes(nodes, 2);
     // An invite that is consistent in itself (C's pid, epk and xpk) but points at A's port.
     const real = decodeInvite(await inviteOf(a));
     const c = publicIdentity(generateIdentitySecrets());
@@ -253,8 +246,7 @@ Deno.test("mesh port: a peer that leaves in the middle of the handshake does not
   // throws RangeError on them, and the rejection ended the process.
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    nodes.push(a);
+    const [a] = await startNodes(nodes, 1);
     const closedBefore = (await drops(a)).handshake_closed ?? 0;
 
     // 1. Upgrade, then drop TCP without a close frame.
@@ -280,8 +272,7 @@ Deno.test("dialing: a peer that hangs up in the middle of the handshake is repor
   const nodes: TestNode[] = [];
   const fake = hangUpServer();
   try {
-    const b = await startNode();
-    nodes.push(b);
+    const [b] = await startNodes(nodes, 1);
     const c = publicIdentity(generateIdentitySecrets());
     const endpoint = `ws://127.0.0.1:${fake.port}`;
     const invite = encodeInvite({

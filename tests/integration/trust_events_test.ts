@@ -10,7 +10,7 @@ import {
   importInvite,
   messages,
   sendDirect,
-  startNode,
+  startNodes,
   type TestNode,
   waitFor,
 } from "../_harness/cluster.ts";
@@ -19,13 +19,10 @@ import { openEvents } from "../_harness/sse.ts";
 
 Deno.test("contact requests, accept, block, and events for each", async () => {
   const nodes: TestNode[] = [];
-  const a = await startNode();
-  nodes.push(a);
+  const [a] = await startNodes(nodes, 1);
   const events = await openEvents(a.apiUrl, a.key);
   try {
-    const b = await startNode();
-    const c = await startNode();
-    nodes.push(b, c);
+    const [b, c] = await startNodes(nodes, 2);
 
     // B knows A; A never heard of B: a pending contact request on A.
     assert.equal((await importInvite(b, a)).status, "connected");
@@ -110,9 +107,7 @@ Deno.test("contact requests, accept, block, and events for each", async () => {
 Deno.test("forget and disconnect: no redial after a deliberate disconnect", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode();
-    const b = await startNode();
-    nodes.push(a, b);
+    const [a, b] = await startNodes(nodes, 2);
     assert.equal((await importInvite(b, a)).status, "connected");
     assert.equal((await importInvite(a, b)).status, "connected");
     const res = await api(b, "/p2p/disconnect", { peer_id: a.peerId });
