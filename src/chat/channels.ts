@@ -223,7 +223,7 @@ export class Channels {
     f: { sinceMs?: number; beforeMs?: number; cursor?: number; limit: number },
   ): { messages: PostView[]; nextCursor: number | null } {
     this.#known(channelId);
-    const rows = this.o.messages.list({
+    const { rows, nextCursor } = this.o.messages.page({
       kinds: [Kind.ChannelPost],
       channelId,
       sinceMs: f.sinceMs,
@@ -231,10 +231,7 @@ export class Channels {
       beforeRowid: f.cursor,
       limit: f.limit,
     });
-    return {
-      messages: rows.map((m) => this.postView(m)),
-      nextCursor: rows.length === f.limit ? rows[rows.length - 1].rowid : null,
-    };
+    return { messages: rows.map((m) => this.postView(m)), nextCursor };
   }
 
   /** Stores channel metadata (only from the channel's origin) or a post. */

@@ -497,7 +497,7 @@ export class Messaging {
       : filter.peerId
       ? [Kind.Direct]
       : [Kind.Direct, Kind.Broadcast];
-    const rows = this.#o.repo.list({
+    const { rows, nextCursor } = this.#o.repo.page({
       kinds,
       peer: filter.peerId,
       channelId: filter.channelId,
@@ -506,10 +506,7 @@ export class Messaging {
       beforeRowid: filter.cursor,
       limit: filter.limit,
     });
-    return {
-      messages: rows.map((m) => this.view(m)),
-      nextCursor: rows.length === filter.limit ? rows[rows.length - 1].rowid : null,
-    };
+    return { messages: rows.map((m) => this.view(m)), nextCursor };
   }
 
   /** Stops timers and pumps; pending receipts are written first. Idempotent. */

@@ -284,6 +284,12 @@ export class MessagesRepo {
     ).map((r) => this.#view(r));
   }
 
+  /** One page of `list`: a full page carries the cursor (`beforeRowid`) of the next one. */
+  page(f: MessageFilter): { rows: StoredMessage[]; nextCursor: number | null } {
+    const rows = this.list(f);
+    return { rows, nextCursor: rows.length === f.limit ? rows[rows.length - 1].rowid : null };
+  }
+
   /** Outgoing messages to `recipient` still waiting to be sent, after a row id, oldest first. */
   queuedIds(
     recipient: string,
