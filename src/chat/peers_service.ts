@@ -7,6 +7,7 @@
 import { decodeInvite } from "../identity/invite.ts";
 import { fingerprintOf } from "../identity/fingerprint.ts";
 import { peerIdOf } from "../identity/peer_id.ts";
+import type { DiscoveredPeer } from "../discovery/browser.ts";
 import type { ConnectResult, Mesh } from "../mesh/mesh.ts";
 import type { Peer } from "../mesh/peer_table.ts";
 import { CanopyError } from "../util/errors.ts";
@@ -43,21 +44,10 @@ export interface PeerView {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * A node announced on the LAN (src/discovery), as this service needs it.
- * Its keys come from a TXT record: unverified until a handshake proves them.
+ * A node announced on the LAN (src/discovery). Its keys come from a TXT
+ * record: unverified until a handshake proves them.
  */
-export interface DiscoveredPeerInfo {
-  readonly instance: string;
-  readonly name: string;
-  readonly peerId: string;
-  readonly ed25519PublicKey: Uint8Array;
-  readonly x25519PublicKey: Uint8Array;
-  readonly protocolVersion: number;
-  readonly port: number;
-  readonly addresses: readonly string[];
-  readonly endpoints: readonly string[];
-  readonly lastSeen: number;
-}
+export type DiscoveredPeerInfo = DiscoveredPeer;
 
 /** A discovered peer as `/p2p/peers` lists it (Canopy 0.4's four fields first). */
 export interface DiscoveredView {
