@@ -4,6 +4,7 @@
  * @module
  */
 import type { ApiResponse, CallOptions } from "./http.ts";
+import { denoInNetns, linesOf } from "./lines.ts";
 
 /** An agent in one namespace. */
 export class NsHttp {
@@ -14,35 +15,15 @@ export class NsHttp {
   #id = 0;
 
   constructor(ns: string) {
-    const child = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        ns,
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--allow-net=127.0.0.1",
-        new URL("./ns_agent.ts", import.meta.url).pathname,
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const agent = new URL("./ns_agent.ts", import.meta.url).pathname;
+    const child = denoInNetns(ns, agent, [], "piped");
     this.#child = child;
     this.#writer = child.stdin.getWriter();
     this.#pump = (async () => {
-      let buf = "";
-      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-        buf += chunk;
-        let nl;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const msg = JSON.parse(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-          this.#waiting.get(msg.id)?.(msg);
-          this.#waiting.delete(msg.id);
-        }
+      for await (const line of linesOf(child.stdout)) {
+        const msg = JSON.parse(line);
+        this.#waiting.get(msg.id)?.(msg);
+        this.#waiting.delete(msg.id);
       }
     })();
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import { nodePermissionFlags } from "../../scripts/permissions.ts";
+import { linesOf } from "./lines.ts";
 
 /** Repository root. */
 export const REPO = new URL("../../", import.meta.url).pathname;
@@ -110,16 +111,9 @@ export async function spawnNode(options: SpawnOptions = {}): Promise<SpawnedNode
   let ready!: () => void;
   const readyPromise = new Promise<void>((r) => (ready = r));
   const pumpOut = (async () => {
-    let buf = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        stdout.push(line);
-        if (line === "Ready.") ready();
-      }
+    for await (const line of linesOf(child.stdout)) {
+      stdout.push(line);
+      if (line === "Ready.") ready();
     }
   })();
   const pumpErr = (async () => {

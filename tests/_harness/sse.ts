@@ -4,11 +4,9 @@
  * @module
  */
 
-/** One received event. */
-export interface SseEvent {
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-}
+import { type SseEvent, sseEventsOf } from "./lines.ts";
+
+export type { SseEvent };
 
 /** An open event stream. */
 export interface EventStream {
@@ -35,29 +33,12 @@ export async function openEvents(apiUrl: string, key: string): Promise<EventStre
   }
   const events: SseEvent[] = [];
   const waiters = new Set<() => void>();
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const body = res.body;
   const pump = (async () => {
-    let buf = "";
     try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buf += value;
-        let end;
-        while ((end = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          let type = "message";
-          let data = "";
-          for (const line of block.split("\n")) {
-            if (line.startsWith("event: ")) type = line.slice(7);
-            else if (line.startsWith("data: ")) data += line.slice(6);
-          }
-          if (data) {
-            events.push({ type, data: JSON.parse(data) });
-            for (const w of [...waiters]) w();
-          }
-        }
+      for await (const event of sseEventsOf(body, abort.signal)) {
+        events.push(event);
+        for (const w of [...waiters]) w();
       }
     } catch {
       // aborted
@@ -94,7 +75,6 @@ export async function openEvents(apiUrl: string, key: string): Promise<EventStre
     },
     async close() {
       abort.abort();
-      await reader.cancel().catch(() => {});
       await pump;
     },
   };

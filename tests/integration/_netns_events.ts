@@ -5,6 +5,7 @@
  * from the test side.
  * @module
  */
+import { denoInNetns, linesOf, type SseEvent, sseEventsOf } from "../_harness/lines.ts";
 
 /** What the follower is asked to do. */
 export interface NetnsEventsRequest {
@@ -14,10 +15,7 @@ export interface NetnsEventsRequest {
 }
 
 /** One event from the stream. */
-export interface StreamedEvent {
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-}
+export type StreamedEvent = SseEvent;
 
 /** A running follower. */
 export interface NetnsEvents {
@@ -35,39 +33,14 @@ const SCRIPT = new URL(import.meta.url).pathname;
 
 /** Starts following the events of the node at `apiUrl` inside namespace `ns`. */
 export async function netnsEvents(ns: string, request: NetnsEventsRequest): Promise<NetnsEvents> {
-  const child = new Deno.Command("ip", {
-    args: [
-      "netns",
-      "exec",
-      ns,
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--no-lock",
-      "--allow-net=127.0.0.1",
-      SCRIPT,
-      JSON.stringify(request),
-    ],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const child = denoInNetns(ns, SCRIPT, [JSON.stringify(request)], "null");
   const events: StreamedEvent[] = [];
   let connected!: () => void;
   const ready = new Promise<void>((r) => (connected = r));
   const pump = (async () => {
-    let buf = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line === "connected") connected();
-        else if (line.startsWith("{")) events.push(JSON.parse(line));
-      }
+    for await (const line of linesOf(child.stdout)) {
+      if (line === "connected") connected();
+      else if (line.startsWith("{")) events.push(JSON.parse(line));
     }
     connected();
   })();
@@ -108,22 +81,7 @@ if (import.meta.main) {
       Deno.exit(1);
     }
     console.log("connected");
-    let buf = "";
-    for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let end;
-      while ((end = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, end);
-        buf = buf.slice(end + 2);
-        let type = "message";
-        let data = "";
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event: ")) type = line.slice(7);
-          else if (line.startsWith("data: ")) data += line.slice(6);
-        }
-        if (data) console.log(JSON.stringify({ type, data: JSON.parse(data) }));
-      }
-    }
+    for await (const event of sseEventsOf(res.body)) console.log(JSON.stringify(event));
   } catch (e) {
     console.log(JSON.stringify({ type: "error", data: { error: String(e) } }));
   }
