@@ -18,6 +18,7 @@ import componentsUi from "../../static/components/ui.js" with { type: "text" };
 import favicon from "../../static/favicon.svg" with { type: "text" };
 import index from "../../static/index.html" with { type: "text" };
 import libApi from "../../static/lib/api.js" with { type: "text" };
+import libCoalesce from "../../static/lib/coalesce.js" with { type: "text" };
 import libEvents from "../../static/lib/events.js" with { type: "text" };
 import libFormat from "../../static/lib/format.js" with { type: "text" };
 import libHtml from "../../static/lib/html.js" with { type: "text" };
@@ -92,6 +93,7 @@ export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
   ["/favicon.svg", { body: favicon, contentType: "image/svg+xml; charset=utf-8" }],
   ["/index.html", { body: index, contentType: "text/html; charset=utf-8" }],
   ["/lib/api.js", { body: libApi, contentType: "text/javascript; charset=utf-8" }],
+  ["/lib/coalesce.js", { body: libCoalesce, contentType: "text/javascript; charset=utf-8" }],
   ["/lib/events.js", { body: libEvents, contentType: "text/javascript; charset=utf-8" }],
   ["/lib/format.js", { body: libFormat, contentType: "text/javascript; charset=utf-8" }],
   ["/lib/html.js", { body: libHtml, contentType: "text/javascript; charset=utf-8" }],

@@ -6,35 +6,22 @@
 import { signal } from "../lib/html.js";
 import { api } from "../lib/api.js";
 import { on } from "../lib/events.js";
+import { coalesced } from "../lib/coalesce.js";
 
 /** The channel list, or null before the first load. */
 export const channels = signal(/** @type {any[] | null} */ (null));
 /** The last error loading the list, if any. */
 export const channelsError = signal(/** @type {Error | null} */ (null));
 
-let inflight = /** @type {Promise<void> | null} */ (null);
-let again = false;
-
 /** Reloads the list; calls made while one runs are merged into one more run. */
-export function loadChannels() {
-  if (inflight) {
-    again = true;
-    return inflight;
+export const loadChannels = coalesced(async () => {
+  try {
+    channels.value = (await api("/channels")).channels;
+    channelsError.value = null;
+  } catch (e) {
+    channelsError.value = /** @type {Error} */ (e);
   }
-  inflight = (async () => {
-    do {
-      again = false;
-      try {
-        channels.value = (await api("/channels")).channels;
-        channelsError.value = null;
-      } catch (e) {
-        channelsError.value = /** @type {Error} */ (e);
-      }
-    } while (again);
-    inflight = null;
-  })();
-  return inflight;
-}
+});
 
 /**
  * Adds or replaces a channel in the list.

@@ -7,6 +7,7 @@
 import { signal } from "../lib/html.js";
 import { api } from "../lib/api.js";
 import { on } from "../lib/events.js";
+import { coalesced } from "../lib/coalesce.js";
 
 /** The last answer of /p2p/peers, or null before the first. */
 export const peers = signal(/** @type {any} */ (null));
@@ -33,35 +34,18 @@ export const PEER_EVENTS = [
 /** Wait after an event before reloading, so a burst of events costs one reload (ms). */
 export const RELOAD_DEBOUNCE_MS = 100;
 
-let inflight = /** @type {Promise<void> | null} */ (null);
-let again = false;
-
 /** Reloads the lists; calls made while one runs are merged into one more run. */
-export function loadPeers() {
-  if (inflight) {
-    again = true;
-    return inflight;
+export const loadPeers = coalesced(async () => {
+  const [list, intro] = await Promise.allSettled([api("/p2p/peers"), api("/p2p/introduced")]);
+  if (list.status === "fulfilled") {
+    peers.value = list.value;
+    peersError.value = null;
+  } else {
+    peersError.value = /** @type {Error} */ (list.reason);
   }
-  inflight = (async () => {
-    do {
-      again = false;
-      const [list, intro] = await Promise.allSettled([
-        api("/p2p/peers"),
-        api("/p2p/introduced"),
-      ]);
-      if (list.status === "fulfilled") {
-        peers.value = list.value;
-        peersError.value = null;
-      } else {
-        peersError.value = /** @type {Error} */ (list.reason);
-      }
-      // Introductions only add detail (the introducer's name): a failure keeps the last list.
-      if (intro.status === "fulfilled") introduced.value = intro.value.introduced ?? [];
-    } while (again);
-    inflight = null;
-  })();
-  return inflight;
-}
+  // Introductions only add detail (the introducer's name): a failure keeps the last list.
+  if (intro.status === "fulfilled") introduced.value = intro.value.introduced ?? [];
+});
 
 let debounce = 0;
 for (const type of PEER_EVENTS) {
