@@ -50,6 +50,7 @@ import {
   importSigningKey,
   randomBytes,
 } from "../src/crypto/mod.ts";
+import { receivedRow } from "../src/chat/messaging.ts";
 import { peerIdOf } from "../src/identity/peer_id.ts";
 import { SealCache } from "../src/mesh/seal_cache.ts";
 import {
@@ -879,22 +880,8 @@ async function floor(
     };
     const timed = inFlight === 1;
     let seq = 0;
-    const stored = (env: Envelope, peer: string, state: NewMessage["state"]): NewMessage => ({
-      id: env.id.slice(),
-      kind: env.kind,
-      stream: env.stream,
-      origin: env.origin,
-      seq: env.seq,
-      originTs: env.timestamp,
-      receivedAt: Date.now(),
-      recipient: env.to || null,
-      peer,
-      channelId: null,
-      envelope: env.bytes.slice(),
-      content,
-      state,
-      fromPending: false,
-    });
+    const stored = (env: Envelope, peer: string, state: NewMessage["state"]): NewMessage =>
+      receivedRow(env, Date.now(), { peer, channelId: null, content, state, fromPending: false });
     const one = async () => {
       let t = timed ? performance.now() : 0;
       const lap = (stage: string) => {

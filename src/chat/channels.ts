@@ -20,7 +20,7 @@ import { CanopyError, invalidField } from "../util/errors.ts";
 import type { Author } from "./author.ts";
 import type { EventBus } from "./events.ts";
 import type { EnvelopeRouter } from "./router.ts";
-import { MAX_TEXT_LENGTH } from "./messaging.ts";
+import { MAX_TEXT_LENGTH, receivedRow } from "./messaging.ts";
 
 /** Longest channel name. */
 export const MAX_CHANNEL_NAME = 64;
@@ -255,22 +255,16 @@ export class Channels {
       return "rejected";
     }
     const stored = await this.o.db.batch(() => {
-      const row = this.o.messages.insertReturning({
-        id: env.id.slice(),
-        kind: env.kind,
-        stream: env.stream,
-        origin: env.origin,
-        seq: env.seq,
-        originTs: env.timestamp,
-        receivedAt: this.o.now(),
-        recipient: null,
-        peer: null,
-        channelId,
-        envelope: env.bytes.slice(),
-        content,
-        state: null,
-        fromPending: false,
-      });
+      const row = this.o.messages.insertReturning(
+        receivedRow(env, this.o.now(), {
+          recipient: null,
+          peer: null,
+          channelId,
+          content,
+          state: null,
+          fromPending: false,
+        }),
+      );
       if (row && meta) {
         this.o.repo.put({
           id: channelId,

@@ -14,7 +14,12 @@ import type { Peer } from "../mesh/peer_table.ts";
 import type { SealCache } from "../mesh/seal_cache.ts";
 import type { Counters } from "../mesh/counters.ts";
 import type { Database } from "../store/sqlite.ts";
-import type { DeliveryState, MessagesRepo, StoredMessage } from "../store/messages_repo.ts";
+import type {
+  DeliveryState,
+  MessagesRepo,
+  NewMessage,
+  StoredMessage,
+} from "../store/messages_repo.ts";
 import { fromUtf8, toHex, utf8 } from "../util/bytes.ts";
 import { CanopyError } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
@@ -90,6 +95,31 @@ function textOf(json: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The row for an envelope received from a peer: its header fields, with
+ * copies of its id and bytes (they may be views into a larger frame).
+ */
+export function receivedRow(
+  env: Envelope,
+  receivedAt: number,
+  local:
+    & Pick<NewMessage, "peer" | "channelId" | "content" | "state" | "fromPending">
+    & Partial<Pick<NewMessage, "recipient">>,
+): NewMessage {
+  return {
+    id: env.id.slice(),
+    kind: env.kind,
+    stream: env.stream,
+    origin: env.origin,
+    seq: env.seq,
+    originTs: env.timestamp,
+    receivedAt,
+    recipient: env.to || null,
+    envelope: env.bytes.slice(),
+    ...local,
+  };
 }
 
 /** Sends and receives chat messages. */
@@ -397,24 +427,14 @@ export class Messaging {
     fromPending: boolean,
     state: DeliveryState | null = null,
   ): Promise<StoredMessage | undefined> {
-    return await this.#o.db.batch(() => {
-      return this.#o.repo.insertReturning({
-        id: env.id.slice(),
-        kind: env.kind,
-        stream: env.stream,
-        origin: env.origin,
-        seq: env.seq,
-        originTs: env.timestamp,
-        receivedAt: this.#now(),
-        recipient: env.to || null,
-        peer,
-        channelId: null,
-        envelope: env.bytes.slice(),
-        content,
-        state,
-        fromPending,
-      });
+    const row = receivedRow(env, this.#now(), {
+      peer,
+      channelId: null,
+      content,
+      state,
+      fromPending,
     });
+    return await this.#o.db.batch(() => this.#o.repo.insertReturning(row));
   }
 
   async #receiveReceipt(env: Envelope): Promise<"new" | "duplicate" | "rejected"> {
