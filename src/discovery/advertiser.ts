@@ -30,11 +30,13 @@ export interface AdvertiserOptions {
   readonly peerId: string;
   readonly ed25519PublicKey: Uint8Array;
   readonly x25519PublicKey: Uint8Array;
+  /** Protocol version put in the TXT record. */
   readonly protocolVersion: number;
+  /** The mesh port actually listened on. */
   readonly meshPort: number;
-  /** Device name the instance name is made from (sanitized here). */
+  /** Device name the instance name is made from (sanitized here); a change is re-announced. */
   readonly deviceName: () => string;
-  /** LAN addresses for A/AAAA records (loopback and link-local are dropped). */
+  /** This node's LAN addresses for A/AAAA records (loopback and link-local are never advertised). */
   readonly addresses: () => readonly string[];
   readonly ttlSeconds: number;
   readonly log: Logger;

@@ -12,8 +12,7 @@
  * once per cause, and discovery keeps trying (a network may come up later).
  * @module
  */
-import type { Logger } from "../util/log.ts";
-import { Advertiser } from "./advertiser.ts";
+import { Advertiser, type AdvertiserOptions } from "./advertiser.ts";
 import {
   type DiscoveredPeer,
   type LostReason,
@@ -44,26 +43,14 @@ export interface DiscoveryObserver {
   onLost?(peer: DiscoveredPeer, reason: LostReason): void;
 }
 
-/** Options of `Discovery`. */
-export interface DiscoveryOptions {
-  readonly peerId: string;
-  readonly ed25519PublicKey: Uint8Array;
-  readonly x25519PublicKey: Uint8Array;
-  /** Protocol version put in the TXT record. */
-  readonly protocolVersion: number;
-  /** The mesh port actually listened on. */
-  readonly meshPort: number;
-  /** Device name the instance name is made from (sanitized here); a change is re-announced. */
-  readonly deviceName: () => string;
-  /** This node's LAN addresses for A/AAAA records (loopback is never advertised). */
-  readonly addresses: () => readonly string[];
+/** Options of `Discovery`: the advertiser's (its TTL aside) and the browser's own. */
+export interface DiscoveryOptions extends Omit<AdvertiserOptions, "ttlSeconds"> {
   /**
    * Announce and answer for this node (default true). False only browses: for
    * a mesh bound to loopback, which nobody on the LAN could reach.
    */
   readonly advertise?: boolean;
   readonly transport: MdnsTransport;
-  readonly log: Logger;
   readonly observer?: DiscoveryObserver;
   readonly now?: () => number;
   readonly timers?: Timers;
