@@ -34,6 +34,20 @@ export function serveArgs(meshPort = 0, ...extra: string[]): string[] {
   return [...args, ...extra];
 }
 
+/**
+ * Serve arguments for a node in a test namespace: HTTP on the namespace's
+ * loopback, the mesh on `meshHost` (every interface unless told), LAN
+ * discovery only when asked.
+ */
+export function netnsServeArgs(
+  { meshHost = "0.0.0.0", discovery = false }: { meshHost?: string; discovery?: boolean } = {},
+  ...extra: string[]
+): string[] {
+  const args = serveArgs(0, ...extra);
+  args[args.indexOf("--mesh-host") + 1] = meshHost;
+  return discovery ? args.filter((a) => a !== "--no-discovery") : args;
+}
+
 /** Creates an all-permission key in `dir` (works with or without a running node). */
 export async function adminKey(dir: string, extra: string[] = []): Promise<string> {
   const out = await runCli(dir, [

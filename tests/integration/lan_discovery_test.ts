@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { decodeInvite } from "../../src/identity/invite.ts";
 import { peerIdOf } from "../../src/identity/peer_id.ts";
 import { toBase58 } from "../../src/util/base58.ts";
-import { startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
+import { netnsServeArgs, startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
 import { cleanup } from "../_harness/spawn_node.ts";
 import type { ApiResponse } from "../_harness/http.ts";
@@ -28,17 +28,7 @@ const PYTHON = "/usr/bin/python3";
 const HERE = new URL(".", import.meta.url).pathname;
 
 /** Serve arguments on a LAN host: HTTP on the namespace's loopback, mesh on all, discovery on. */
-const LAN_ARGS = [
-  "serve",
-  "--host",
-  "127.0.0.1",
-  "--port",
-  "0",
-  "--mesh-host",
-  "0.0.0.0",
-  "--mesh-port",
-  "0",
-];
+const LAN_ARGS = netnsServeArgs({ discovery: true });
 
 /** A node on the LAN. */
 interface Host {

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
-import { adminKey, type TestNode, waitFor } from "../_harness/cluster.ts";
+import { netnsServeArgs, startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
 import type { ApiResponse } from "../_harness/http.ts";
 import { nsHttp } from "../_harness/ns_http.ts";
-import { cleanup, spawnNode } from "../_harness/spawn_node.ts";
+import { cleanup } from "../_harness/spawn_node.ts";
 
 /** Each lab node's namespace. */
 const nsOf = new Map<TestNode, string>();
@@ -42,27 +42,10 @@ interface Lab {
 }
 
 async function node(ns: string, meshHost: string, policy: string): Promise<TestNode> {
-  const dir = await Deno.makeTempDir({ prefix: "canopy-lab-" });
-  const key = await adminKey(dir);
-  const spawned = await spawnNode({
-    dir,
+  const n = await startNode({
     netns: ns,
-    args: [
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--mesh-host",
-      meshHost,
-      "--mesh-port",
-      "0",
-      "--no-discovery",
-      "--relay-policy",
-      policy,
-    ],
+    args: netnsServeArgs({ meshHost }, "--relay-policy", policy),
   });
-  const n = Object.assign(spawned, { key, args: [] as string[] });
   nsOf.set(n, ns);
   return n;
 }
@@ -234,8 +217,6 @@ Deno.test({
         args: ["netns", "exec", l.ns.a, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
       }).output();
       assert.ok(ipFwd.success);
-      const [bNet, cNet] = [String(b.args), String(c.args)];
-      void bNet, cNet;
       const bAddr = (await api<{ endpoints: string[] }>(b, "/p2p/invite")).json.endpoints[0];
       const cAddr = (await api<{ endpoints: string[] }>(c, "/p2p/invite")).json.endpoints[0];
       const subnetOf = (ep: string) => new URL(ep).hostname.replace(/\.\d+$/, ".0/24");

@@ -8,7 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { decodeInvite } from "../../src/identity/invite.ts";
-import { type Msg, startNode, type TestNode, waitFor } from "../_harness/cluster.ts";
+import {
+  type Msg,
+  netnsServeArgs,
+  startNode,
+  type TestNode,
+  waitFor,
+} from "../_harness/cluster.ts";
 import { Netns, netnsAvailable } from "../_harness/netns.ts";
 import { cleanup } from "../_harness/spawn_node.ts";
 import type { ApiResponse } from "../_harness/http.ts";
@@ -57,19 +63,7 @@ Deno.test({
       const nsA = await net.host("a");
       const nsB = await net.host("b");
       await net.link(nsA, `${ADDR_A}/24`, nsB, `${ADDR_B}/24`);
-      // HTTP on the namespace's loopback, the mesh on every interface of the namespace.
-      const args = [
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--mesh-host",
-        "0.0.0.0",
-        "--mesh-port",
-        "0",
-        "--no-discovery",
-      ];
+      const args = netnsServeArgs();
       const nodeA = await startNode({ netns: nsA, args });
       nodes.push(nodeA);
       const nodeB = await startNode({ netns: nsB, args });
