@@ -72,16 +72,26 @@ export async function startNode(options: SpawnOptions & { key?: string } = {}): 
   return Object.assign(node, { key, args });
 }
 
-/** Starts `count` fresh nodes one after another, adding each to `into` (for cleanup) as it comes up. */
-export async function startNodes(into: SpawnedNode[], count: number): Promise<TestNode[]> {
+/**
+ * Starts `count` fresh nodes one after another, adding each to `into` (for
+ * cleanup) as it comes up; `args` gives each its serve arguments.
+ */
+export async function startNodes(
+  into: SpawnedNode[],
+  count: number,
+  args: () => readonly string[] = () => TEST_SERVE_ARGS,
+): Promise<TestNode[]> {
   const started: TestNode[] = [];
   for (let i = 0; i < count; i++) {
-    const node = await startNode();
+    const node = await startNode({ args: [...args()] });
     into.push(node);
     started.push(node);
   }
   return started;
 }
+
+/** Serve arguments with a mesh port of its own, kept across restarts (so peers can redial it). */
+export const fixedMeshPort = () => serveArgs(freePort());
 
 /** Stops a node (SIGTERM unless told) and starts it again on the same data, key and ports. */
 export async function restartNode(

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   allMessages,
   api,
+  fixedMeshPort,
   freePort,
   link,
   type Msg,
@@ -15,6 +16,7 @@ import {
   sendWithRetry,
   serveArgs,
   startNode,
+  startNodes,
   type TestNode,
   waitFor,
 } from "../_harness/cluster.ts";
@@ -147,9 +149,7 @@ Deno.test("catch-up does not depend on clocks: nodes hours apart converge", asyn
 Deno.test("a link cut in the middle of catch-up resumes and converges exactly once", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode({ args: serveArgs(freePort()) });
-    const b = await startNode({ args: serveArgs(freePort()) });
-    nodes.push(a, b);
+    const [a, b] = await startNodes(nodes, 2, fixedMeshPort);
     await link(a, b);
     await b.stop("SIGTERM");
     await post(a, 6000, [], "A");

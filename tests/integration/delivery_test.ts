@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   api,
+  fixedMeshPort,
   freePort,
   link,
   messages,
@@ -24,9 +25,7 @@ const peersOf = (n: TestNode) =>
 Deno.test("a message to a peer that is down is delivered after it restarts, exactly once", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode({ args: serveArgs(freePort()) });
-    const b = await startNode({ args: serveArgs(freePort()) });
-    nodes.push(a, b);
+    const [a, b] = await startNodes(nodes, 2, fixedMeshPort);
     await link(a, b);
 
     await b.stop("SIGTERM");
@@ -69,9 +68,7 @@ Deno.test("a message to a peer that is down is delivered after it restarts, exac
 Deno.test("kill -9 of the receiver mid-stream loses nothing that was acknowledged", async () => {
   const nodes: TestNode[] = [];
   try {
-    const a = await startNode({ args: serveArgs(freePort()) });
-    const b = await startNode({ args: serveArgs(freePort()) });
-    nodes.push(a, b);
+    const [a, b] = await startNodes(nodes, 2, fixedMeshPort);
     await link(a, b);
 
     const total = 300;
