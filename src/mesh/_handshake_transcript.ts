@@ -13,14 +13,13 @@
  * ephemerals (`runTranscript`).
  * @module
  */
-import { importAgreementKey, importSigningKey, x25519PublicKey } from "../crypto/mod.ts";
-import { peerIdOf } from "../identity/peer_id.ts";
+import { x25519PublicKey } from "../crypto/mod.ts";
 import { fromHex } from "../util/bytes.ts";
 import {
-  bindingMessage,
   type HandshakeResult,
   initiate,
   type LocalIdentity,
+  localIdentityFrom,
   PROLOGUE,
   respond,
 } from "./handshake.ts";
@@ -120,19 +119,10 @@ export function keysOf(side: TranscriptSide): SideKeys {
 }
 
 /** A `LocalIdentity` built the way src/node/node.ts builds the node's (no display name). */
-export async function localIdentityOf(keys: SideKeys): Promise<LocalIdentity> {
-  const [signing, agreement] = await Promise.all([
-    importSigningKey(keys.ed25519Seed),
-    importAgreementKey(keys.x25519Static),
-  ]);
-  const bind = await signing.sign(bindingMessage(agreement.publicKey));
-  return {
-    peerId: peerIdOf(signing.publicKey),
-    signing,
-    agreement,
-    bind,
+export function localIdentityOf(keys: SideKeys): Promise<LocalIdentity> {
+  return localIdentityFrom(keys.ed25519Seed, keys.x25519Static, {
     endpoints: () => [...keys.endpoints],
-  };
+  });
 }
 
 /** A Noise XX state for one side with its fixed static and ephemeral keys (PROTOCOL §2). */

@@ -1,11 +1,10 @@
 /** Test support: throwaway identities for mesh unit tests. */
-import { importAgreementKey, importSigningKey, randomBytes } from "../crypto/mod.ts";
-import { peerIdOf } from "../identity/peer_id.ts";
+import { randomBytes } from "../crypto/mod.ts";
 import {
-  bindingMessage,
   type HandshakeOptions,
   type HandshakeResult,
   type LocalIdentity,
+  localIdentityFrom,
   respond,
 } from "./handshake.ts";
 import type { FrameConn } from "./transport.ts";
@@ -15,19 +14,12 @@ import { encodePing } from "./wire/frame.ts";
 export async function testIdentity(
   extra: Partial<Pick<LocalIdentity, "proto" | "caps" | "name">> & { endpoints?: string[] } = {},
 ): Promise<LocalIdentity> {
-  const signing = await importSigningKey(randomBytes(32));
-  const agreement = await importAgreementKey(randomBytes(32));
-  const bind = await signing.sign(bindingMessage(agreement.publicKey));
-  return {
-    peerId: peerIdOf(signing.publicKey),
-    signing,
-    agreement,
-    bind,
+  return await localIdentityFrom(randomBytes(32), randomBytes(32), {
     proto: extra.proto,
     caps: extra.caps,
     name: extra.name,
     endpoints: () => extra.endpoints ?? ["ws://127.0.0.1:1"],
-  };
+  });
 }
 
 /** `respond`, then the welcome PING a node's mesh sends once it keeps the link (PROTOCOL §2). */

@@ -4,7 +4,14 @@
  * expected-peer check. Produces the two transport CipherStates.
  * @module
  */
-import { type AgreementKey, CryptoError, ed25519Verify, type SigningKey } from "../crypto/mod.ts";
+import {
+  type AgreementKey,
+  CryptoError,
+  ed25519Verify,
+  importAgreementKey,
+  importSigningKey,
+  type SigningKey,
+} from "../crypto/mod.ts";
 import { peerIdOf } from "../identity/peer_id.ts";
 import { fromBase64Url, toBase64Url } from "../util/base64url.ts";
 import { concatBytes, equalBytes, fromUtf8, utf8 } from "../util/bytes.ts";
@@ -61,6 +68,20 @@ export interface LocalIdentity {
   readonly name?: string;
   /** Our advertised endpoints, sent to peers we dial. */
   endpoints(): string[];
+}
+
+/** A local identity from raw private keys: imports them and signs the binding once. */
+export async function localIdentityFrom(
+  ed25519Seed: Uint8Array,
+  x25519Secret: Uint8Array,
+  rest: Omit<LocalIdentity, "peerId" | "signing" | "agreement" | "bind">,
+): Promise<LocalIdentity> {
+  const [signing, agreement] = await Promise.all([
+    importSigningKey(ed25519Seed),
+    importAgreementKey(x25519Secret),
+  ]);
+  const bind = await signing.sign(bindingMessage(agreement.publicKey));
+  return { peerId: peerIdOf(signing.publicKey), signing, agreement, bind, ...rest };
 }
 
 /** Who is on the other end of a finished handshake. */
