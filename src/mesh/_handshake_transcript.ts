@@ -26,6 +26,7 @@ import {
 import { type CipherState, HandshakeState } from "./noise/mod.ts";
 import { memoryPair } from "./transport.ts";
 import { encodePing } from "./wire/frame.ts";
+import type { EnvelopeVector } from "./wire/_envelope_vectors.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -51,17 +52,12 @@ export interface TranscriptSide {
 }
 
 /** An envelope carried in a transport frame of the transcript. */
-export interface TranscriptEnvelope {
-  kind: number;
-  ttl: number;
-  id_hex: string;
-  timestamp: number;
-  seq: number;
-  stream: string;
-  to: string;
-  body_utf8: string;
-  envelope_hex: string;
-}
+export type TranscriptEnvelope =
+  & Pick<
+    EnvelopeVector,
+    "kind" | "ttl" | "id_hex" | "timestamp" | "seq" | "stream" | "to" | "envelope_hex"
+  >
+  & { body_utf8: string };
 
 /** One transport frame (PROTOCOL §3) after the handshake. */
 export interface TranscriptFrame {

@@ -38,6 +38,7 @@ import {
 import {
   BROADCAST_STREAM,
   directStream,
+  type Envelope,
   type EnvelopeDraft,
   Kind,
   sealEnvelope,
@@ -76,11 +77,8 @@ async function describeSide(keys: SideKeys): Promise<TranscriptSide> {
   };
 }
 
-async function transcriptEnvelope(
-  seed: Uint8Array,
-  draft: EnvelopeDraft,
-): Promise<TranscriptEnvelope> {
-  const env = await sealEnvelope(draft, await importSigningKey(seed));
+/** The header fields both vector files list for an envelope, in their order. */
+function headerOf(draft: EnvelopeDraft, env: Envelope) {
   return {
     kind: draft.kind,
     ttl: env.ttl,
@@ -89,6 +87,16 @@ async function transcriptEnvelope(
     seq: draft.seq,
     stream: draft.stream,
     to: draft.to ?? "",
+  };
+}
+
+async function transcriptEnvelope(
+  seed: Uint8Array,
+  draft: EnvelopeDraft,
+): Promise<TranscriptEnvelope> {
+  const env = await sealEnvelope(draft, await importSigningKey(seed));
+  return {
+    ...headerOf(draft, env),
     body_utf8: fromUtf8(draft.body),
     envelope_hex: toHex(env.bytes),
   };
@@ -190,13 +198,7 @@ async function envelopeVector(
     ed25519_seed_hex: toHex(seed),
     origin_public_hex: toHex(key.publicKey),
     origin_peer_id: peerIdOf(key.publicKey),
-    kind: draft.kind,
-    ttl: env.ttl,
-    id_hex: toHex(draft.id),
-    timestamp: draft.timestamp,
-    seq: draft.seq,
-    stream: draft.stream,
-    to: draft.to ?? "",
+    ...headerOf(draft, env),
     body_hex: toHex(draft.body),
     ...extra,
     signed_hex: toHex(signed),
