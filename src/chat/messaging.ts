@@ -360,7 +360,11 @@ export class Messaging {
           this.#queued.set(recipient, Math.max(0, this.#queued.get(recipient)! - changed.left));
         }
         for (const id of changed.ids) {
-          this.#o.events.publish("delivery", { id: toHex(id), peer_id: recipient, state });
+          this.#o.events.publishLazy("delivery", () => ({
+            id: toHex(id),
+            peer_id: recipient,
+            state,
+          }));
         }
       },
     ).catch((e) => this.#o.log.warn("could not record delivery state", { error: e }));
@@ -416,7 +420,7 @@ export class Messaging {
     );
     if (!stored) return "duplicate";
     if (env.kind === Kind.Direct) this.#queueReceipt(env.origin, env.id);
-    this.#o.events.publish("message", { message: this.view(stored) });
+    this.#o.events.publishLazy("message", () => ({ message: this.view(stored) }));
     return "new";
   }
 
